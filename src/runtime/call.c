@@ -1,0 +1,116 @@
+/*
+ * Calls across the host/guest boundary in both directions. The host-to-
+ * guest path is kept short (argument checks, slot conversion, one call
+ * into the tier) because embedders call small exports at high rates.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime.h"
+#include "wasm/interp/interp.h"
+
+/* Arguments up to this many slots stay on the C stack. */
+#define INLINE_SLOTS 16
+
+struct scale_caller {
+  scale_store_t *store;
+  scale_instance_t *instance;
+};
+
+bool scale_caller_export(scale_caller_t *caller, const char *name, scale_extern_t *out) {
+  if (!caller || !caller->instance) return false;
+  return scale_instance_export(caller->instance, name, out);
+}
+
+scale_store_t *scale_caller_store(scale_caller_t *caller) { return caller->store; }
+
+static scale_trap_t *take_trap(scale_store_t *store, int code) {
+  scale_trap_t *t = store->exec.pending;
+  store->exec.pending = NULL;
+  if (t) return t;
+  return scale__trap_from_code((scale_trap_code_t)code);
+}
+
+/* Run a host function on values; shared by both call directions. */
+static scale_trap_t *run_host(scale_store_t *store, const scale_func_t *f, scale_instance_t *inst,
+                              const scale_val_t *args, size_t nargs, scale_val_t *results,
+                              size_t nresults) {
+  const scale_functype_t *t = f->type;
+  for (size_t i = 0; i < nresults; i++) {
+    memset(&results[i], 0, sizeof results[i]);
+    results[i].kind = (scale_valkind_t)t->kinds[t->param_count + i];
+  }
+  scale_caller_t caller = {store, inst};
+  scale_trap_t *trap = f->host(f->env, &caller, args, nargs, results, nresults);
+  if (trap) return trap;
+  for (size_t i = 0; i < nresults; i++)
+    if ((uint8_t)results[i].kind != t->kinds[t->param_count + i])
+      return scale_trap_new("host function returned a result of the wrong type");
+  return NULL;
+}
+
+int scale__call_host(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
+                     scale_instance_t *caller) {
+  const scale_functype_t *t = f->type;
+  size_t np = t->param_count, nr = t->result_count;
+  scale_val_t inline_vals[INLINE_SLOTS];
+  scale_val_t *vals = inline_vals;
+  if (np + nr > INLINE_SLOTS) {
+    vals = malloc((np + nr) * sizeof *vals);
+    if (!vals) {
+      store->exec.pending = scale_trap_new("out of memory calling a host function");
+      return SCALE_TRAP_HOST;
+    }
+  }
+  for (size_t i = 0; i < np; i++) vals[i] = scale__slot_to_val(slots[i], t->kinds[i]);
+  scale_trap_t *trap = run_host(store, f, caller, vals, np, vals + np, nr);
+  if (!trap)
+    for (size_t i = 0; i < nr; i++) slots[i] = scale__val_to_slot(&vals[np + i]);
+  if (vals != inline_vals) free(vals);
+  if (!trap) return 0;
+  scale_trap_delete(store->exec.pending);
+  store->exec.pending = trap;
+  return scale_trap_code(trap);
+}
+
+scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
+                               const scale_val_t *args, size_t nargs, scale_val_t *results,
+                               size_t nresults, scale_trap_t **trap) {
+  *trap = NULL;
+  if (!store || !func) return scale__error_new(-1, "invalid argument: NULL store or function");
+  if (func->store != store) return scale__error_new(-1, "function belongs to another store");
+  const scale_functype_t *t = func->type;
+  if (nargs != t->param_count)
+    return scale__error_new(-1, "function takes %u arguments, got %zu", t->param_count, nargs);
+  if (nresults != t->result_count)
+    return scale__error_new(-1, "function returns %u results, room was given for %zu",
+                            t->result_count, nresults);
+  for (size_t i = 0; i < nargs; i++)
+    if ((uint8_t)args[i].kind != t->kinds[i])
+      return scale__error_new(-1, "argument %zu is %s, the function expects %s", i + 1,
+                              scale_valkind_name(args[i].kind),
+                              scale_valkind_name((scale_valkind_t)t->kinds[i]));
+  if (!func->code) {
+    scale_trap_t *tr = run_host(store, func, NULL, args, nargs, results, nresults);
+    *trap = tr;
+    return NULL;
+  }
+  if (!scale__exec_ready(store)) return scale__error_new(-1, "out of memory for the value stack");
+  size_t n = nargs > nresults ? nargs : nresults;
+  uint64_t inline_slots[INLINE_SLOTS];
+  uint64_t *slots = inline_slots;
+  if (n > INLINE_SLOTS) {
+    slots = malloc(n * sizeof *slots);
+    if (!slots) return scale__error_new(-1, "out of memory");
+  }
+  for (size_t i = 0; i < nargs; i++) slots[i] = scale__val_to_slot(&args[i]);
+  int code = scale__interp_invoke(store, func, slots);
+  if (code) {
+    *trap = take_trap(store, code);
+  } else {
+    for (size_t i = 0; i < nresults; i++)
+      results[i] = scale__slot_to_val(slots[i], t->kinds[t->param_count + i]);
+  }
+  if (slots != inline_slots) free(slots);
+  return NULL;
+}

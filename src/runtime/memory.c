@@ -1,0 +1,99 @@
+/*
+ * Linear memories. Each reserves its largest possible size of address
+ * space up front (PROT_NONE) and makes pages accessible as it grows, so the
+ * base address never moves: compiled code may cache it across calls that
+ * do not grow memory, and host pointers stay valid.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime/runtime.h"
+
+static void memory_release(void *arg) {
+  scale_memory_t *m = arg;
+  if (m->data) munmap(m->data, m->reserved);
+}
+
+/* Create a memory of `min` pages growable to `max_pages` (already capped). */
+static scale_memory_t *memory_create(scale_store_t *store, uint32_t min, uint32_t max_pages,
+                                     bool has_max) {
+  scale_memory_t *m = scale__store_alloc(store, sizeof *m);
+  if (!m) return NULL;
+  size_t reserve = (size_t)max_pages * SCALE_PAGE_SIZE;
+  if (reserve == 0) reserve = SCALE_PAGE_SIZE; /* keep a valid, inaccessible base */
+  void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  if (min && mprotect(p, (size_t)min * SCALE_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+    munmap(p, reserve);
+    return NULL;
+  }
+  m->data = p;
+  m->reserved = reserve;
+  m->pages = min;
+  m->size = (uint64_t)min * SCALE_PAGE_SIZE;
+  m->max_pages = max_pages;
+  m->has_max = has_max;
+  m->declared_max = has_max ? max_pages : 0;
+  if (!scale__store_on_delete(store, memory_release, m)) {
+    munmap(p, reserve);
+    m->data = NULL;
+    return NULL;
+  }
+  return m;
+}
+
+scale_error_t *scale__memory_create(scale_store_t *store, wasm_limits_t limits,
+                                    scale_memory_t **out) {
+  uint32_t cap = store->engine->config.max_memory_pages;
+  if (limits.min > 65536 || (limits.has_max && limits.max > 65536))
+    return scale__error_new(-1, "memory size must be at most 65536 pages (4GiB)");
+  if (limits.has_max && limits.min > limits.max)
+    return scale__error_new(-1, "size minimum must not be greater than maximum");
+  if (limits.min > cap)
+    return scale__error_new(-1, "memory limit exceeded: %u pages requested, the cap is %u",
+                            limits.min, cap);
+  uint32_t max = limits.has_max && limits.max < cap ? limits.max : cap;
+  scale_memory_t *m = memory_create(store, limits.min, max, limits.has_max);
+  if (!m) return scale__error_new(-1, "out of memory reserving a linear memory");
+  m->declared_max = limits.has_max ? limits.max : 0;
+  *out = m;
+  return NULL;
+}
+
+scale_error_t *scale_memory_new(scale_store_t *store, const scale_memorytype_t *type,
+                                scale_memory_t **out) {
+  wasm_limits_t l = {type->limits.min, type->limits.max, type->limits.has_max};
+  return scale__memory_create(store, l, out);
+}
+
+int64_t scale__memory_grow(scale_memory_t *mem, uint32_t delta) {
+  uint32_t old = mem->pages;
+  if (delta == 0) return old;
+  if ((uint64_t)old + delta > mem->max_pages) return -1;
+  if (mprotect(mem->data + mem->size, (size_t)delta * SCALE_PAGE_SIZE,
+               PROT_READ | PROT_WRITE) != 0)
+    return -1;
+  mem->pages = old + delta;
+  mem->size = (uint64_t)mem->pages * SCALE_PAGE_SIZE;
+  return old;
+}
+
+uint8_t *scale_memory_data(const scale_memory_t *mem) { return mem->data; }
+size_t scale_memory_size(const scale_memory_t *mem) { return (size_t)mem->size; }
+uint32_t scale_memory_pages(const scale_memory_t *mem) { return mem->pages; }
+
+scale_memorytype_t scale_memory_type(const scale_memory_t *mem) {
+  scale_memorytype_t t;
+  t.limits.min = mem->pages;
+  t.limits.has_max = mem->has_max;
+  t.limits.max = mem->has_max ? mem->declared_max : 0;
+  return t;
+}
+
+bool scale_memory_grow(scale_memory_t *mem, uint32_t delta, uint32_t *old_pages) {
+  int64_t r = scale__memory_grow(mem, delta);
+  if (r < 0) return false;
+  if (old_pages) *old_pages = (uint32_t)r;
+  return true;
+}
