@@ -193,6 +193,13 @@ typedef struct wasm_module {
    * name inside a body. One bit per function index.
    */
   uint8_t *declared_funcs;
+
+  /*
+   * Positions in `imports` grouped by kind, so the index-space helpers run
+   * in constant time: the imported functions' positions first (in order),
+   * then tables, memories, globals. import_count entries; filled by the decoder.
+   */
+  uint32_t *import_by_kind;
 } wasm_module_t;
 
 /* Index-space helpers: they resolve imports and definitions alike. */
