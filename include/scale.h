@@ -45,6 +45,7 @@
 #ifndef SCALE_H
 #define SCALE_H
 
+#include "scale/limits.h"
 #include "scale/types.h"
 #include "scale/error.h"
 #include "scale/engine.h"

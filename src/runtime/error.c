@@ -134,3 +134,8 @@ const char *scale_valkind_name(scale_valkind_t kind) {
   }
   return "unknown";
 }
+
+/* Public constructor for layers above the runtime (WASI, embedders). */
+scale_error_t *scale_error_new(const char *message) {
+  return scale__error_new(-1, "%s", message ? message : "error");
+}
