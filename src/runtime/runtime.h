@@ -125,6 +125,7 @@ typedef struct scale__exec {
   uint64_t fuel;         /* remaining; UINT64_MAX = unlimited */
   atomic_int interrupt;  /* set by scale_store_interrupt */
   scale_trap_t *pending; /* trap object raised by a host function, if any */
+  uint64_t *sp;          /* interp: first free slot while a host call runs (NULL = stack) */
 } scale__exec_t;
 
 struct scale_store {

@@ -1,0 +1,133 @@
+/*
+ * The interpreter's internal code form, shared by the translator
+ * (compile.c) and the dispatch loop (exec.c).
+ *
+ * A compiled function is an array of 32-bit words. Each instruction is the
+ * address of its handler (two words, read unaligned) followed by operand
+ * words: frame slot indices, 32-bit immediates, or branch deltas (signed,
+ * in words, relative to the delta word itself). Nothing here needs LEB128
+ * decoding or operand-stack bookkeeping at run time.
+ *
+ * Frame layout (slot = 64 bits), R = max(params, results):
+ *   [0, R)           parameters on entry, results on return
+ *   [R, R+3)         frame record: return ip, caller fp, caller function
+ *   [R+3, R+3+L)     declared locals (and hidden copies of `if` params)
+ *   [R+3+L, ...)     operand-stack temporaries, one per stack height
+ * A call places the arguments in the caller's temporaries at the stack
+ * height of the first argument; that address is the callee's frame.
+ */
+#ifndef SCALE_WASM_INTERP_CODE_H
+#define SCALE_WASM_INTERP_CODE_H
+
+#include <stdint.h>
+
+#include "wasm/interp/interp.h"
+
+/* Compare conditions in the order of the i32 compare opcodes 0x46..0x4f. */
+#define SCALE_INTERP_CMPS(X) X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
+
+/* Numeric opcodes 0x45..0xc4, in opcode order (the translator relies on it). */
+#define SCALE_INTERP_NUMERIC(X)                                                                    \
+  X(i32_eqz) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s)       \
+  X(i32_le_u) X(i32_ge_s) X(i32_ge_u)                                                              \
+  X(i64_eqz) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s)       \
+  X(i64_le_u) X(i64_ge_s) X(i64_ge_u)                                                              \
+  X(f32_eq) X(f32_ne) X(f32_lt) X(f32_gt) X(f32_le) X(f32_ge)                                      \
+  X(f64_eq) X(f64_ne) X(f64_lt) X(f64_gt) X(f64_le) X(f64_ge)                                      \
+  X(i32_clz) X(i32_ctz) X(i32_popcnt) X(i32_add) X(i32_sub) X(i32_mul) X(i32_div_s) X(i32_div_u)   \
+  X(i32_rem_s) X(i32_rem_u) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u)   \
+  X(i32_rotl) X(i32_rotr)                                                                          \
+  X(i64_clz) X(i64_ctz) X(i64_popcnt) X(i64_add) X(i64_sub) X(i64_mul) X(i64_div_s) X(i64_div_u)   \
+  X(i64_rem_s) X(i64_rem_u) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl) X(i64_shr_s) X(i64_shr_u)   \
+  X(i64_rotl) X(i64_rotr)                                                                          \
+  X(f32_abs) X(f32_neg) X(f32_ceil) X(f32_floor) X(f32_trunc) X(f32_nearest) X(f32_sqrt)           \
+  X(f32_add) X(f32_sub) X(f32_mul) X(f32_div) X(f32_min) X(f32_max) X(f32_copysign)                \
+  X(f64_abs) X(f64_neg) X(f64_ceil) X(f64_floor) X(f64_trunc) X(f64_nearest) X(f64_sqrt)           \
+  X(f64_add) X(f64_sub) X(f64_mul) X(f64_div) X(f64_min) X(f64_max) X(f64_copysign)                \
+  X(i32_wrap_i64) X(i32_trunc_f32_s) X(i32_trunc_f32_u) X(i32_trunc_f64_s) X(i32_trunc_f64_u)      \
+  X(i64_extend_i32_s) X(i64_extend_i32_u) X(i64_trunc_f32_s) X(i64_trunc_f32_u)                    \
+  X(i64_trunc_f64_s) X(i64_trunc_f64_u)                                                            \
+  X(f32_convert_i32_s) X(f32_convert_i32_u) X(f32_convert_i64_s) X(f32_convert_i64_u)              \
+  X(f32_demote_f64)                                                                                \
+  X(f64_convert_i32_s) X(f64_convert_i32_u) X(f64_convert_i64_s) X(f64_convert_i64_u)              \
+  X(f64_promote_f32)                                                                               \
+  X(i32_reinterpret_f32) X(i64_reinterpret_f64) X(f32_reinterpret_i32) X(f64_reinterpret_i64)      \
+  X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s) X(i64_extend16_s) X(i64_extend32_s)
+
+#define SCALE_INTERP_BRCMP(X, T)                                                                   \
+  X(br_##T##_eq) X(br_##T##_ne) X(br_##T##_lt_s) X(br_##T##_lt_u) X(br_##T##_gt_s)                \
+  X(br_##T##_gt_u) X(br_##T##_le_s) X(br_##T##_le_u) X(br_##T##_ge_s) X(br_##T##_ge_u)
+
+/* Every internal op. Operand words follow the handler, in the order given. */
+#define SCALE_INTERP_OPS(X)                                                                        \
+  SCALE_INTERP_NUMERIC(X)          /* un: d a | bin: d a b */                                      \
+  X(unreachable)                   /* - */                                                         \
+  X(br)                            /* delta */                                                     \
+  X(br_nz) X(br_z)                 /* cond delta */                                                \
+  X(br_table)                      /* idx count delta[count+1] */                                  \
+  X(ret)                           /* R */                                                         \
+  X(loop_fuel)                     /* n */                                                         \
+  X(call)                          /* funcidx argbase */                                           \
+  X(call_indirect)                 /* typeidx tableidx idx argbase */                              \
+  X(mov)                           /* d a */                                                       \
+  X(const32)                       /* d imm */                                                     \
+  X(const64)                       /* d lo hi */                                                   \
+  X(select)                        /* d a b cond */                                                \
+  X(global_get) X(global_set)      /* d idx | idx a */                                             \
+  X(load8_s) X(load8_u) X(load16_s) X(load16_u) X(load32_s) X(load32_u) X(load64) /* d a off */    \
+  X(store8) X(store16) X(store32) X(store64) /* a v off */                                         \
+  X(memory_size) X(memory_grow)    /* d | d n */                                                   \
+  X(memory_init) X(data_drop)      /* seg d s n | seg */                                           \
+  X(memory_copy) X(memory_fill)    /* d s n | d v n */                                             \
+  X(ref_func)                      /* d funcidx */                                                 \
+  X(table_get) X(table_set)        /* d t i | t i v */                                             \
+  X(table_size) X(table_grow)      /* d t | d t init n */                                          \
+  X(table_fill) X(table_copy)      /* t i v n | dt st d s n */                                     \
+  X(table_init) X(elem_drop)       /* t seg d s n | seg */                                         \
+  X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u) X(i32_trunc_sat_f64_s) X(i32_trunc_sat_f64_u)      \
+  X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)      \
+  SCALE_INTERP_BRCMP(X, i32) SCALE_INTERP_BRCMP(X, i64) /* a b delta */                            \
+  SCALE_INTERP_BRCMP_IMM(X)                             /* a imm delta */                          \
+  SCALE_INTERP_IMM_OPS(X)                               /* d a imm */                      \
+  X(load8_s_ai) X(load8_u_ai) X(load16_s_ai) X(load16_u_ai) X(load32_s_ai) X(load32_u_ai)         \
+  X(load64_ai)                     /* d a imm off: address (a + imm) mod 2^32 */                   \
+  X(store8_ai) X(store16_ai) X(store32_ai) X(store64_ai) /* a imm v off */                        \
+  X(store8_k) X(store16_k) X(store32_k) X(store64_k)     /* a k off: constant value */
+
+#define SCALE_INTERP_BRCMP_IMM(X)                                                                  \
+  X(br_i32_eq_imm) X(br_i32_ne_imm) X(br_i32_lt_s_imm) X(br_i32_lt_u_imm) X(br_i32_gt_s_imm)       \
+  X(br_i32_gt_u_imm) X(br_i32_le_s_imm) X(br_i32_le_u_imm) X(br_i32_ge_s_imm) X(br_i32_ge_u_imm)   \
+  X(br_i64_eq_imm) X(br_i64_ne_imm) X(br_i64_lt_s_imm) X(br_i64_lt_u_imm) X(br_i64_gt_s_imm)       \
+  X(br_i64_gt_u_imm) X(br_i64_le_s_imm) X(br_i64_le_u_imm) X(br_i64_ge_s_imm) X(br_i64_ge_u_imm)
+#define SCALE_INTERP_IMM_OPS(X)                                                                    \
+  X(i32_eq_imm) X(i32_ne_imm) X(i32_lt_s_imm) X(i32_lt_u_imm) X(i32_gt_s_imm) X(i32_gt_u_imm)      \
+  X(i32_le_s_imm) X(i32_le_u_imm) X(i32_ge_s_imm) X(i32_ge_u_imm) X(i32_add_imm) X(i32_sub_imm)    \
+  X(i32_mul_imm) X(i32_and_imm) X(i32_or_imm) X(i32_xor_imm) X(i32_shl_imm) X(i32_shr_s_imm)       \
+  X(i32_shr_u_imm) X(i32_rotl_imm) X(i32_rotr_imm)                                                 \
+  X(i64_eq_imm) X(i64_ne_imm) X(i64_lt_s_imm) X(i64_lt_u_imm) X(i64_gt_s_imm) X(i64_gt_u_imm)      \
+  X(i64_le_s_imm) X(i64_le_u_imm) X(i64_ge_s_imm) X(i64_ge_u_imm) X(i64_add_imm) X(i64_sub_imm)    \
+  X(i64_mul_imm) X(i64_and_imm) X(i64_or_imm) X(i64_xor_imm) X(i64_shl_imm) X(i64_shr_s_imm)       \
+  X(i64_shr_u_imm) X(i64_rotl_imm) X(i64_rotr_imm)
+
+enum scale__iop {
+#define SCALE_INTERP_ENUM(n) IOP_##n,
+  SCALE_INTERP_OPS(SCALE_INTERP_ENUM)
+#undef SCALE_INTERP_ENUM
+  IOP_COUNT_
+};
+
+struct scale__code {
+  uint32_t *words;
+  uint32_t nwords;
+  uint32_t nparams;
+  uint32_t nresults;
+  uint32_t rec;         /* slot of the frame record (= max(params, results)) */
+  uint32_t nlocals;     /* slots zeroed at entry, starting at rec + 3 */
+  uint32_t frame_slots; /* whole frame, temporaries included */
+  uint32_t fuel_entry;  /* instructions charged at entry */
+};
+
+/* Handler addresses, indexed by enum scale__iop. Built on first use. */
+const void *const *scale__interp_handlers(void);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * The dispatch loop: threaded code (computed goto) over the register-slot
+ * form built by compile.c. Wasm-to-Wasm calls and returns only move `fp`
+ * and `ip` inside this one C frame; the C stack grows only for host calls.
+ * Hot state (ip, fp, memory base and size, fuel, depth) lives in locals and
+ * is written back to the store around host calls and on exit.
+ * The handlers are split by family into ops_*.inc fragments.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "wasm/interp/code.h"
+#include "wasm/interp/float.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Operand k of the current instruction, and the slot it names. */
+#define OP(k) ip[2 + (k)]
+#define R64(k) fp[OP(k)]
+#define R32(k) ((uint32_t)fp[OP(k)])
+#define NEXT()                                                                                    \
+  do {                                                                                             \
+    const void *h_;                                                                                \
+    memcpy(&h_, ip, sizeof h_);                                                                    \
+    goto *h_;                                                                                      \
+  } while (0)
+#define TRAP(code)                                                                                 \
+  do {                                                                                             \
+    trap = (code);                                                                                 \
+    goto out;                                                                                      \
+  } while (0)
+
+#define LOAD_MEM()                                                                                 \
+  do {                                                                                             \
+    if (mem) {                                                                                     \
+      mb = mem->data;                                                                              \
+      ms = mem->size;                                                                              \
+    } else {                                                                                       \
+      mb = NULL;                                                                                   \
+      ms = 0;                                                                                      \
+    }                                                                                              \
+  } while (0)
+#define LOAD_INST()                                                                                \
+  do {                                                                                             \
+    const wasm_module_t *wm_ = inst->module->wasm;                                                 \
+    funcs = inst->funcs;                                                                           \
+    globals = inst->globals;                                                                       \
+    mem = wm_->imported_memory_count + wm_->memory_count ? inst->memories[0] : NULL;               \
+    LOAD_MEM();                                                                                    \
+  } while (0)
+
+static const void *const *g_handlers;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
+               const void *const **handlers_out);
+
+static void init_handlers(void) { run(NULL, NULL, NULL, &g_handlers); }
+
+const void *const *scale__interp_handlers(void) {
+  pthread_once(&g_once, init_handlers);
+  return g_handlers;
+}
+
+static void *elem_value(const scale_instance_t *inst, const wasm_const_expr_t *e) {
+  switch (e->kind) {
+  case WASM_CONST_REF_FUNC: return inst->funcs[e->index];
+  case WASM_CONST_GLOBAL_GET: return (void *)(uintptr_t)inst->globals[e->index]->value;
+  default: return NULL;
+  }
+}
+
+static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
+               const void *const **handlers_out) {
+#define LABEL_ADDR(n) &&L_##n,
+  static const void *const handlers[IOP_COUNT_] = {SCALE_INTERP_OPS(LABEL_ADDR)};
+#undef LABEL_ADDR
+  if (handlers_out) {
+    *handlers_out = handlers;
+    return 0;
+  }
+  scale__exec_t *x = &store->exec;
+  const scale_func_t *cur = entry;
+  scale_instance_t *inst = entry->instance;
+  scale_func_t **funcs;
+  scale_global_t **globals;
+  scale_memory_t *mem;
+  uint8_t *mb;
+  uint64_t ms;
+  uint64_t fuel = x->fuel;
+  const uint32_t entry_depth = x->depth;
+  uint32_t depth = entry_depth;
+  const uint32_t max_depth = x->max_depth;
+  uint64_t *const stack_end = x->stack_end;
+  uint64_t *const entry_sp = x->sp;
+  const uint32_t *ip;
+  int trap = 0;
+  LOAD_INST();
+
+  {
+    const scale__code_t *c = entry->code;
+    if (UNLIKELY(depth >= max_depth || fp + c->frame_slots > stack_end))
+      TRAP(SCALE_TRAP_STACK_EXHAUSTED);
+    if (UNLIKELY(fuel < c->fuel_entry)) TRAP(SCALE_TRAP_FUEL_EXHAUSTED);
+    fuel -= c->fuel_entry;
+    if (UNLIKELY(atomic_load_explicit(&x->interrupt, memory_order_relaxed)))
+      TRAP(SCALE_TRAP_INTERRUPTED);
+    depth++;
+    uint64_t *rec = fp + c->rec;
+    rec[0] = rec[1] = rec[2] = 0;
+    if (c->nlocals) memset(rec + 3, 0, (size_t)c->nlocals * sizeof *rec);
+    ip = c->words;
+  }
+  NEXT();
+
+#include "wasm/interp/ops_ctl.inc"
+#include "wasm/interp/ops_int.inc"
+#include "wasm/interp/ops_float.inc"
+#include "wasm/interp/ops_mem.inc"
+
+out:
+  if (trap == SCALE_TRAP_INTERRUPTED) atomic_store_explicit(&x->interrupt, 0, memory_order_relaxed);
+  x->fuel = fuel;
+  x->depth = entry_depth;
+  x->sp = entry_sp;
+  return trap;
+}
+
+int scale__interp_invoke(scale_store_t *store, const scale_func_t *func, uint64_t *slots) {
+  scale__exec_t *x = &store->exec;
+  const scale__code_t *c = func->code;
+  uint64_t *fp = x->sp ? x->sp : x->stack;
+  if (!fp || fp + c->frame_slots > x->stack_end) return SCALE_TRAP_STACK_EXHAUSTED;
+  if (c->nparams) memcpy(fp, slots, (size_t)c->nparams * sizeof *fp);
+  int trap = run(store, func, fp, NULL);
+  if (!trap && c->nresults) memcpy(slots, fp, (size_t)c->nresults * sizeof *fp);
+  return trap;
+}
