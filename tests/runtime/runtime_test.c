@@ -349,7 +349,9 @@ static void test_malformed(scale_engine_t *engine) {
   CHECK(err && strstr(scale_error_message(err), "type mismatch") &&
         scale_error_offset(err) > 20);
   scale_error_delete(err);
-  CHECK(scale_module_validate(engine, invalid, sizeof invalid) != NULL);
+  err = scale_module_validate(engine, invalid, sizeof invalid);
+  CHECK(err && strstr(scale_error_message(err), "type mismatch"));
+  scale_error_delete(err);
 }
 
 int main(int argc, char **argv) {

@@ -1,0 +1,73 @@
+# Scale: convenience wrapper around CMake. Every target installs what it needs first
+# (scripts/setup.sh, a no-op when all is present; SKIP_SETUP=1 skips it).
+#
+#   make            build (Release) into build/
+#   make run        build, then run examples/hello (as wasm32-wasi) with the scale CLI
+#   make test       build with -Werror and run the whole test suite
+#   make sanitize   ASan + UBSan build in build-asan/, whole test suite
+#   make bench      build and run the benchmarks (bench/README.md)
+#   make fuzz-short 30 s of each fuzz target (fuzz/README.md)
+#   make format / format-check / clean
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE      ?= cmake
+BENCH_ARGS ?=
+FUZZ_SECONDS ?= 30
+
+# Ninja when it is there, but only for a fresh build directory: CMake refuses to switch the
+# generator of an existing one.
+generator = $(if $(wildcard $(1)/CMakeCache.txt),,$(if $(shell command -v ninja 2>/dev/null),-G Ninja))
+
+# examples/CMakeLists.txt compiles examples/hello/hello.c with clang for wasm32-wasi.
+HELLO_WASM = $(BUILD)/examples/hello.wasm
+
+.PHONY: all build setup run test sanitize bench fuzz-short format format-check clean
+
+all: build
+
+setup:
+ifneq ($(SKIP_SETUP),1)
+	@bash scripts/setup.sh
+endif
+
+build: setup
+	$(CMAKE) -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/scale wasm run $(HELLO_WASM)
+
+test: setup
+	$(CMAKE) -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=Release -DSCALE_WERROR=ON
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# RelWithDebInfo: sanitizer reports with line numbers, and the spec suite still runs quickly.
+# No -Werror here: gcc warns spuriously under -fsanitize (-Wmaybe-uninitialized and friends),
+# and `make test` already holds the code to -Werror.
+sanitize: setup
+	$(CMAKE) -S . -B $(ASAN_BUILD) $(call generator,$(ASAN_BUILD)) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCALE_SANITIZE=ON
+	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && \
+	  ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_all
+	python3 bench/run.py --build-dir $(BUILD) $(BENCH_ARGS)
+
+fuzz-short: setup
+	bash fuzz/run-short.sh $(FUZZ_SECONDS)
+
+format:
+	bash scripts/format.sh
+
+format-check:
+	bash scripts/format.sh --check
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
