@@ -28,18 +28,33 @@ static const uint8_t *check_iovs(const scale__wasi_mem_t *m, uint32_t iovs, uint
   return v;
 }
 
-SCALE__WASI_FN(fd_write) {
-  scale_wasi_t *w = env;
+/* Moves one buffer; returns bytes moved (may be short) or negative for EIO. */
+typedef long (*transfer_fn)(scale_wasi_t *w, int fd, uint8_t *buf, uint32_t len);
+
+static long write_out(scale_wasi_t *w, int fd, uint8_t *buf, uint32_t len) {
+  return w->out_fn ? w->out_fn(w->out_env, fd, buf, len) : (long)len;
+}
+
+static long read_in(scale_wasi_t *w, int fd, uint8_t *buf, uint32_t len) {
+  (void)fd;
+  return w->in_fn(w->in_env, buf, len);
+}
+
+/*
+ * The body of fd_write and fd_read: walk the (already checked) iovecs,
+ * stop at the first short transfer the way readv/writev on a pipe do, so
+ * we never block for more than the host had ready, and store the total.
+ */
+static scale_trap_t *transfer(scale_wasi_t *w, scale_caller_t *caller, const scale_val_t *args,
+                              scale_val_t *results, transfer_fn fn) {
   uint32_t fd = scale__wasi_u32(args, 0), count = scale__wasi_u32(args, 2);
-  uint32_t nwritten_ptr = scale__wasi_u32(args, 3);
-  if (fd != 1 && fd != 2)
-    return scale__wasi_ret(results, WASI_EBADF);
+  uint32_t total_ptr = scale__wasi_u32(args, 3);
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
   if (trap)
     return trap;
   const uint8_t *v = check_iovs(&m, scale__wasi_u32(args, 1), count);
-  if (!v || !scale__wasi_at(&m, nwritten_ptr, 4))
+  if (!v || !scale__wasi_at(&m, total_ptr, 4))
     return scale__wasi_ret(results, WASI_EFAULT);
   uint32_t total = 0;
   for (uint32_t i = 0; i < count; i++) {
@@ -47,11 +62,9 @@ SCALE__WASI_FN(fd_write) {
     uint32_t len = scale__wasi_load32(e + 4);
     if (len == 0)
       continue;
-    if (len > UINT32_MAX - total) /* nwritten is a u32: report a short write */
+    if (len > UINT32_MAX - total) /* the total is a u32: report a short transfer */
       break;
-    long n = len;
-    if (w->out_fn)
-      n = w->out_fn(w->out_env, (int)fd, m.data + scale__wasi_load32(e), len);
+    long n = fn(w, (int)fd, m.data + scale__wasi_load32(e), len);
     if (n < 0) {
       if (total == 0)
         return scale__wasi_ret(results, WASI_EIO);
@@ -63,47 +76,22 @@ SCALE__WASI_FN(fd_write) {
     if ((uint32_t)n < len)
       break;
   }
-  scale__wasi_put32(&m, nwritten_ptr, total);
+  scale__wasi_put32(&m, total_ptr, total);
   return scale__wasi_ret(results, WASI_ESUCCESS);
+}
+
+SCALE__WASI_FN(fd_write) {
+  uint32_t fd = scale__wasi_u32(args, 0);
+  if (fd != 1 && fd != 2)
+    return scale__wasi_ret(results, WASI_EBADF);
+  return transfer(env, caller, args, results, write_out);
 }
 
 SCALE__WASI_FN(fd_read) {
   scale_wasi_t *w = env;
-  uint32_t fd = scale__wasi_u32(args, 0), count = scale__wasi_u32(args, 2);
-  uint32_t nread_ptr = scale__wasi_u32(args, 3);
-  if (fd != 0 || !w->in_fn)
+  if (scale__wasi_u32(args, 0) != 0 || !w->in_fn)
     return scale__wasi_ret(results, WASI_EBADF);
-  scale__wasi_mem_t m;
-  scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
-  const uint8_t *v = check_iovs(&m, scale__wasi_u32(args, 1), count);
-  if (!v || !scale__wasi_at(&m, nread_ptr, 4))
-    return scale__wasi_ret(results, WASI_EFAULT);
-  uint32_t total = 0;
-  /* Like readv on a pipe: stop at the first short read so we never block
-   * for more input than the host had ready. */
-  for (uint32_t i = 0; i < count; i++) {
-    const uint8_t *e = v + (size_t)i * IOVEC_SIZE;
-    uint32_t len = scale__wasi_load32(e + 4);
-    if (len == 0)
-      continue;
-    if (len > UINT32_MAX - total)
-      break;
-    long n = w->in_fn(w->in_env, m.data + scale__wasi_load32(e), len);
-    if (n < 0) {
-      if (total == 0)
-        return scale__wasi_ret(results, WASI_EIO);
-      break;
-    }
-    if ((unsigned long)n > len)
-      n = len;
-    total += (uint32_t)n;
-    if ((uint32_t)n < len)
-      break;
-  }
-  scale__wasi_put32(&m, nread_ptr, total);
-  return scale__wasi_ret(results, WASI_ESUCCESS);
+  return transfer(w, caller, args, results, read_in);
 }
 
 SCALE__WASI_FN(fd_fdstat_get) {
