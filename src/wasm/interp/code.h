@@ -109,9 +109,51 @@
   X(i64_mul_imm) X(i64_and_imm) X(i64_or_imm) X(i64_xor_imm) X(i64_shl_imm) X(i64_shr_s_imm)       \
   X(i64_shr_u_imm) X(i64_rotl_imm) X(i64_rotr_imm)
 
+/*
+ * Superinstructions: pairs (A, B) of adjacent instructions run by one
+ * handler, A's body then B's, with A's operands followed by B's (B's handler
+ * words dropped). Semantics are exactly the sequence, so the translator may
+ * fuse any listed pair with no jump target between them. Chosen from the
+ * dispatch profile of the bench workloads (-DSCALE_INTERP_PROFILE).
+ * _GEN pairs: A falls through and B is a plain value/memory op (generic
+ * handler); _BR pairs: B is a conditional branch or a call (written per family).
+ */
+#define SCALE_INTERP_PAIRS_GEN(P)                                                                  \
+  P(i32_add_imm, i32_add_imm) P(i32_add_imm, i32_and_imm) P(i32_add_imm, load64_ai)                \
+  P(i32_add_imm, load32_u_ai) P(i32_add_imm, mov) P(i32_add_imm, i32_shl_imm)                      \
+  P(i32_add_imm, load32_u) P(i32_add_imm, load8_u) P(i32_and_imm, i32_add_imm)                     \
+  P(i32_and_imm, i32_shl_imm) P(i32_add, load64) P(i32_add, load32_u) P(i32_add, load8_u)          \
+  P(i32_add, i32_add) P(i32_add, i32_add_imm) P(i32_add, mov) P(i32_add, i64_extend_i32_u)         \
+  P(i32_add, i32_xor) P(f64_mul, load64) P(load64, f64_add) P(f64_add, store64)                    \
+  P(store64, i32_add_imm) P(i32_rotl_imm, i32_xor) P(i32_xor, i32_rotl_imm)                        \
+  P(i32_rotl_imm, i32_rotl_imm) P(i32_xor, i32_add) P(i32_xor, i32_shr_u_imm)                      \
+  P(i32_shr_u_imm, i32_xor) P(load32_u_ai, i32_rotl_imm) P(i32_and, i32_add) P(i32_and, i32_xor)   \
+  P(i32_xor, i32_and) P(mov, mov) P(load32_u_ai, i32_and) P(i32_shl_imm, i32_add)                  \
+  P(i32_shl_imm, i32_or) P(load32_u_ai, load8_u_ai) P(load32_u, store32) P(store32, i32_add_imm)   \
+  P(store32, i32_and_imm) P(i32_or, load32_u) P(load8_u, i32_and_imm) P(mov, load8_u)              \
+  P(store8_k, i32_add) P(i64_extend_i32_u, i32_add) P(i32_and, i32_and) P(i32_add_imm, store32)    \
+  P(load32_u, i32_add_imm) P(i32_add, load32_u_ai) P(load8_u_ai, i32_add) P(i32_add, store32)
+
+#define SCALE_INTERP_PAIRS_BR(P)                                                                   \
+  P(i32_add_imm, br_i32_eq_imm) P(i32_add_imm, br_i32_ne_imm) P(i32_add_imm, br_i32_lt_s_imm)      \
+  P(i32_add_imm, br_i32_lt_u_imm) P(i32_add_imm, br_i32_gt_s_imm) P(i32_add_imm, br_i32_gt_u_imm)  \
+  P(i32_add_imm, br_i32_le_s_imm) P(i32_add_imm, br_i32_le_u_imm) P(i32_add_imm, br_i32_ge_s_imm)  \
+  P(i32_add_imm, br_i32_ge_u_imm) P(i32_add_imm, br_i32_eq) P(i32_add_imm, br_i32_ne)              \
+  P(i32_add_imm, br_i32_lt_s) P(i32_add_imm, br_i32_lt_u) P(i32_add_imm, br_i32_gt_s)              \
+  P(i32_add_imm, br_i32_gt_u) P(i32_add_imm, br_i32_le_s) P(i32_add_imm, br_i32_le_u)              \
+  P(i32_add_imm, br_i32_ge_s) P(i32_add_imm, br_i32_ge_u) P(i32_add_imm, br_nz)                    \
+  P(i32_add_imm, br_z) P(i32_add_imm, call) P(i32_and_imm, br_i32_gt_u_imm)                        \
+  P(i32_and_imm, br_nz) P(i32_and_imm, br_z) P(i32_add, br_i64_lt_u) P(i32_add, br_i32_lt_u)       \
+  P(i32_add, br_i32_ne) P(i32_add, ret)
+
+#define SCALE_INTERP_PAIRS(P) SCALE_INTERP_PAIRS_GEN(P) SCALE_INTERP_PAIRS_BR(P)
+
 enum scale__iop {
 #define SCALE_INTERP_ENUM(n) IOP_##n,
+#define SCALE_INTERP_PAIR_ENUM(a, b) IOP_##a##__##b,
   SCALE_INTERP_OPS(SCALE_INTERP_ENUM)
+  SCALE_INTERP_PAIRS(SCALE_INTERP_PAIR_ENUM)
+#undef SCALE_INTERP_PAIR_ENUM
 #undef SCALE_INTERP_ENUM
   IOP_COUNT_
 };
@@ -129,5 +171,13 @@ struct scale__code {
 
 /* Handler addresses, indexed by enum scale__iop. Built on first use. */
 const void *const *scale__interp_handlers(void);
+
+#ifdef SCALE_INTERP_PROFILE
+/* Count one dispatch to handler `h` (profile.c). */
+void scale__interp_prof_hit(const void *h);
+#define SCALE_INTERP_PROF(h) scale__interp_prof_hit(h)
+#else
+#define SCALE_INTERP_PROF(h) ((void)0)
+#endif
 
 #endif

@@ -169,17 +169,76 @@ static bool reserve(comp_t *c, uint32_t n) {
   return true;
 }
 
+static const struct pair {
+  uint16_t a, b, ab;
+} g_pairs[] = {
+#define PAIR_ROW(a, b) {IOP_##a, IOP_##b, IOP_##a##__##b},
+    SCALE_INTERP_PAIRS(PAIR_ROW)
+#undef PAIR_ROW
+};
+
+/* The superinstruction running a then b, or -1. */
+static int pair_of(int a, int b) {
+  for (size_t i = 0; i < sizeof g_pairs / sizeof g_pairs[0]; i++)
+    if (g_pairs[i].a == a && g_pairs[i].b == b) return g_pairs[i].ab;
+  return -1;
+}
+
 uint32_t scale__interp_emit(comp_t *c, int op, const uint32_t *w, uint32_t n) {
   c->last = LAST_NONE;
+  c->fused_b = CNONE;
   if (!reserve(c, 2 + n)) {
     c->len = 0; /* out of memory: keep writing into the first words, result discarded */
+    c->prev_op = -1;
     return 2;
+  }
+  /* Fuse with the previous instruction when it ends here and no jump lands between. */
+  int ab = c->prev_op >= 0 && c->prev_end == c->len && c->prev_start >= c->barrier
+               ? pair_of(c->prev_op, op)
+               : -1;
+  if (ab >= 0) {
+    memcpy(&c->code[c->prev_start], &c->h[ab], sizeof(void *));
+    memcpy(&c->code[c->len], w, n * sizeof *w);
+    uint32_t at = c->len;
+    c->len += n;
+    c->fused_a = c->prev_start;
+    c->fused_a_op = c->prev_op;
+    c->fused_b = at;
+    c->prev_op = ab;
+    c->prev_end = c->len;
+    c->prev2_op = -1;
+    return at;
   }
   memcpy(&c->code[c->len], &c->h[op], sizeof(void *));
   memcpy(&c->code[c->len + 2], w, n * sizeof *w);
   uint32_t at = c->len + 2;
+  c->prev2_start = c->prev_start;
+  c->prev2_end = c->prev_end;
+  c->prev2_op = c->prev_op;
+  c->prev_start = c->len;
+  c->prev_op = op;
   c->len += 2 + n;
+  c->prev_end = c->len;
   return at;
+}
+
+void scale__interp_unemit(comp_t *c, uint32_t start) {
+  if (c->fused_b != CNONE && c->fused_b == start && c->len >= start) {
+    /* The dropped instruction was fused into its predecessor: restore that one alone. */
+    memcpy(&c->code[c->fused_a], &c->h[c->fused_a_op], sizeof(void *));
+    c->prev_start = c->fused_a;
+    c->prev_op = c->fused_a_op;
+    c->prev_end = start;
+  } else if (c->prev_op >= 0 && c->prev_start == start && c->prev2_end == start) {
+    c->prev_start = c->prev2_start;
+    c->prev_end = c->prev2_end;
+    c->prev_op = c->prev2_op;
+  } else {
+    c->prev_op = -1;
+  }
+  c->prev2_op = -1;
+  c->fused_b = CNONE;
+  c->len = start;
 }
 
 static void emit_const(comp_t *c, uint32_t d, uint64_t bits) {
@@ -273,11 +332,13 @@ static uint32_t local_slot(const comp_t *c, uint32_t l) {
 static void bind_one(comp_t *c, uint32_t w) {
   c->last = LAST_NONE;
   if (w == CNONE || c->oom) return;
+  comp_label(c);
   c->code[w] = c->len - w;
 }
 
 static void bind_list(comp_t *c, uint32_t w) {
   c->last = LAST_NONE;
+  if (w != CNONE) comp_label(c);
   while (w != CNONE && !c->oom) {
     uint32_t next = c->code[w];
     c->code[w] = c->len - w;
@@ -325,7 +386,12 @@ static void emit_return(comp_t *c) {
       break;
     }
   }
-  for (uint32_t i = 0; i < n; i++) move_to(c, i, c->vs[first + i]);
+  if (n == 1 && scale__interp_fresh(c) && !c->oom) {
+    /* A single result computed just now: write it straight into slot 0. */
+    c->code[c->last_dst] = 0;
+  } else {
+    for (uint32_t i = 0; i < n; i++) move_to(c, i, c->vs[first + i]);
+  }
   EMIT(c, ret, c->rec);
 }
 
@@ -348,7 +414,7 @@ static cond_t take_cond(comp_t *c) {
   memset(&k, 0, sizeof k);
   bool fresh = scale__interp_fresh(c);
   if (fresh && c->last == LAST_CMP) {
-    c->len = c->last_start;
+    scale__interp_unemit(c, c->last_start);
     k.kind = K_CMP;
     k.cmp = c->last_cmp;
     k.is64 = c->last_64;
@@ -356,7 +422,7 @@ static cond_t take_cond(comp_t *c) {
     k.a = c->last_a;
     k.b = c->last_b;
   } else if (fresh && c->last == LAST_EQZ) {
-    c->len = c->last_start;
+    scale__interp_unemit(c, c->last_start);
     k.kind = K_Z;
     k.a = c->last_a;
   } else if (c->vh > 0 && c->vs[c->vh - 1].kind == V_CONST) {
@@ -531,6 +597,7 @@ static bool step(comp_t *c, fstate_t *s) {
       charge_region(c);
       b->label = c->len;
       c->fuel_word = EMIT(c, loop_fuel, 0);
+      comp_label(c); /* back edges land here */
     }
     return true;
   }
@@ -798,6 +865,9 @@ bool scale__interp_compile(const wasm_module_t *m, const scale_functype_t *const
     goto done;
   }
   c.fuel_word = CNONE;
+  c.prev_op = -1;
+  c.prev2_op = -1;
+  c.fused_b = CNONE;
   c.code = malloc(64 * sizeof *c.code);
   if (!c.code) {
     c.oom = true;

@@ -53,6 +53,17 @@ typedef struct comp {
   bool last_64, last_imm;
   uint32_t last_a, last_b;
 
+  /* Superinstruction fusion (see SCALE_INTERP_PAIRS in code.h). */
+  uint32_t barrier;    /* latest jump target: never fuse across it */
+  uint32_t prev_start; /* last emitted instruction: handler word, end, op */
+  uint32_t prev_end;
+  int prev_op;
+  uint32_t prev2_start, prev2_end; /* the one before it, to restore when the last is dropped */
+  int prev2_op;
+  uint32_t fused_a;  /* if the last emit was fused: start of its first half, */
+  int fused_a_op;    /* that half's own op, */
+  uint32_t fused_b;  /* and where the second half's operands begin (else CNONE) */
+
   uint32_t fuel_word; /* word to patch with the count, CNONE = code->fuel_entry */
   uint32_t fuel_count;
   uint32_t fuel_entry;
@@ -66,6 +77,14 @@ int64_t scale__interp_rd_sleb(rd_t *r, unsigned bits);
 
 /* Emit an instruction with n operand words; returns the index of operand 0. */
 uint32_t scale__interp_emit(comp_t *c, int op, const uint32_t *w, uint32_t n);
+/* Drop the instruction starting at `start` (the last one emitted), undoing a fusion. */
+void scale__interp_unemit(comp_t *c, uint32_t start);
+/* A jump may land at the current position: fusion must not cross it. */
+static inline void comp_label(comp_t *c) {
+  c->barrier = c->len;
+  c->prev_op = -1;
+  c->prev2_op = -1;
+}
 void scale__interp_push(comp_t *c, vval_t v);
 vval_t scale__interp_pop(comp_t *c);
 /* Slot holding `v` (popped from height h), emitting a constant load if needed. */

@@ -87,6 +87,11 @@ static void numeric(comp_t *c, uint8_t op) {
   if (imm) {
     sa = scale__interp_use(c, a, h);
     sb = (uint32_t)b.bits;
+    /* x - k is x + (-k): one op for both, so the add-immediate fusions cover subtraction. */
+    if (immop == IOP_i32_sub_imm || (immop == IOP_i64_sub_imm && sb != 0x80000000u)) {
+      immop = immop == IOP_i32_sub_imm ? IOP_i32_add_imm : IOP_i64_add_imm;
+      sb = 0u - sb;
+    }
     start = c->len;
     w = scale__interp_emit(c, immop, (const uint32_t[]){comp_temp(c, h), sa, sb}, 3);
   } else {
@@ -222,7 +227,7 @@ bool scale__interp_compile_op(comp_t *c, uint8_t op) {
     if (c->last == LAST_ADDI && scale__interp_fresh(c)) {
       /* (a + imm) then load: one instruction computing the wrapped address. */
       uint32_t a = c->last_a, imm = c->last_b;
-      c->len = c->last_start;
+      scale__interp_unemit(c, c->last_start);
       scale__interp_pop(c);
       uint32_t h = c->vh, start = c->len;
       uint32_t w = scale__interp_emit(c, load_ops[op - 0x28] - IOP_load8_s + IOP_load8_s_ai,
@@ -247,7 +252,7 @@ bool scale__interp_compile_op(comp_t *c, uint8_t op) {
     bool addi = v.kind != V_TEMP && c->last == LAST_ADDI && scale__interp_fresh(c);
     if (addi) {
       uint32_t a = c->last_a, imm = c->last_b;
-      c->len = c->last_start;
+      scale__interp_unemit(c, c->last_start);
       scale__interp_pop(c);
       uint32_t sv = scale__interp_use(c, v, c->vh + 1);
       scale__interp_emit(c, sop - IOP_store8 + IOP_store8_ai, (const uint32_t[]){a, imm, sv, off}, 4);

@@ -25,6 +25,7 @@
   do {                                                                                             \
     const void *h_;                                                                                \
     memcpy(&h_, ip, sizeof h_);                                                                    \
+    SCALE_INTERP_PROF(h_);                                                                         \
     goto *h_;                                                                                      \
   } while (0)
 #define TRAP(code)                                                                                 \
@@ -76,7 +77,10 @@ static void *elem_value(const scale_instance_t *inst, const wasm_const_expr_t *e
 static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
                const void *const **handlers_out) {
 #define LABEL_ADDR(n) &&L_##n,
-  static const void *const handlers[IOP_COUNT_] = {SCALE_INTERP_OPS(LABEL_ADDR)};
+#define PAIR_ADDR(a, b) &&L_##a##__##b,
+  static const void *const handlers[IOP_COUNT_] = {SCALE_INTERP_OPS(LABEL_ADDR)
+                                                       SCALE_INTERP_PAIRS(PAIR_ADDR)};
+#undef PAIR_ADDR
 #undef LABEL_ADDR
   if (handlers_out) {
     *handlers_out = handlers;
@@ -120,6 +124,7 @@ static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
 #include "wasm/interp/ops_int.inc"
 #include "wasm/interp/ops_float.inc"
 #include "wasm/interp/ops_mem.inc"
+#include "wasm/interp/ops_pair.inc"
 
 out:
   if (trap == SCALE_TRAP_INTERRUPTED) atomic_store_explicit(&x->interrupt, 0, memory_order_relaxed);
