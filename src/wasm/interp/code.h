@@ -8,6 +8,11 @@
  * in words, relative to the delta word itself). Nothing here needs LEB128
  * decoding or operand-stack bookkeeping at run time.
  *
+ * Every i32 value in a slot is kept zero-extended (upper 32 bits zero):
+ * i32 producers (arithmetic, loads, constants, wrap, conversions) and the
+ * runtime (scale__val_to_slot, global initialisers) all guarantee it, so
+ * i64.extend_i32_u needs no instruction at all.
+ *
  * Frame layout (slot = 64 bits), R = max(params, results):
  *   [0, R)           parameters on entry, results on return
  *   [R, R+3)         frame record: return ip, caller fp, caller function
@@ -75,6 +80,7 @@
   X(select)                        /* d a b cond */                                                \
   X(global_get) X(global_set)      /* d idx | idx a */                                             \
   X(load8_s) X(load8_u) X(load16_s) X(load16_u) X(load32_s) X(load32_u) X(load64) /* d a off */    \
+  X(i32_load8_s) X(i32_load16_s)   /* d a off: sign-extend to 32 bits only */                      \
   X(store8) X(store16) X(store32) X(store64) /* a v off */                                         \
   X(memory_size) X(memory_grow)    /* d | d n */                                                   \
   X(memory_init) X(data_drop)      /* seg d s n | seg */                                           \
@@ -91,6 +97,7 @@
   SCALE_INTERP_IMM_OPS(X)                               /* d a imm */                      \
   X(load8_s_ai) X(load8_u_ai) X(load16_s_ai) X(load16_u_ai) X(load32_s_ai) X(load32_u_ai)         \
   X(load64_ai)                     /* d a imm off: address (a + imm) mod 2^32 */                   \
+  X(i32_load8_s_ai) X(i32_load16_s_ai)                                                             \
   X(store8_ai) X(store16_ai) X(store32_ai) X(store64_ai) /* a imm v off */                        \
   X(store8_k) X(store16_k) X(store32_k) X(store64_k)     /* a k off: constant value */
 
@@ -134,6 +141,66 @@
   P(store8_k, i32_add) P(i64_extend_i32_u, i32_add) P(i32_and, i32_and) P(i32_add_imm, store32)    \
   P(load32_u, i32_add_imm) P(i32_add, load32_u_ai) P(load8_u_ai, i32_add) P(i32_add, store32)
 
+/*
+ * Chains: a fused op as A extends to three or more instructions, one prefix
+ * at a time (the translator fuses greedily, so every prefix is listed).
+ * textscan's character-class test is load, and, add, and, compare-branch;
+ * sieve's inner loop ends in a copy, an add and a 64-bit compare-branch.
+ * _L chains are linked: B's input (operand 1, or operand 0 of a branch) is
+ * the slot A's last part just wrote, so the handler passes the value in a
+ * register instead of through the frame (a store-to-load round trip per
+ * step); the translator fuses them only when the operands say so.
+ */
+#define SCALE_INTERP_CHAINS_GEN_U(P)                                                               \
+  P(mov, i32_add) P(const32, const32) P(const32__const32, i32_add_imm)                             \
+  P(i32_add_imm__i32_add_imm__mov, load8_u) P(load8_u_ai, i32_and_imm) P(LM, load64)              \
+  P(ALM, load64) P(store8_k__i32_add, mov) P(SAM, i32_add) P(load8_u_ai, load8_u_ai)              \
+  P(load8_u_ai__load8_u_ai, load8_u_ai) P(L3, load8_u) P(i32_add__i32_add, i32_add)               \
+  P(i32_add__i32_add__i32_add, i32_add) P(i32_add_imm, i64_add_imm) P(i32_add__i32_add, load64)   \
+  P(AALM, load64) P(ALMS, i32_add_imm)
+#define SCALE_INTERP_CHAINS_GEN_L(P)                                                               \
+  P(mov__load8_u, i32_and_imm) P(mov__load8_u__i32_and_imm, i32_add_imm)                           \
+  P(mov__load8_u__i32_and_imm__i32_add_imm, i32_and_imm)                                           \
+  P(load8_u_ai__i32_and_imm, i32_add_imm) P(load8_u_ai__i32_and_imm__i32_add_imm, i32_and_imm)     \
+  P(i32_and_imm__i32_add_imm, i32_and_imm) P(i32_add_imm__i32_add_imm, mov)                        \
+  P(AAML, i32_and_imm) P(AAML__i32_and_imm, i32_add_imm)                                           \
+  P(AAML__i32_and_imm__i32_add_imm, i32_and_imm) P(load64, f64_mul) P(LM__load64, f64_add)         \
+  P(LM__load64__f64_add, store64) P(i32_add_imm__load64_ai, f64_mul) P(ALM__load64, f64_add)       \
+  P(ALM__load64__f64_add, store64) P(AAL, f64_mul) P(AALM__load64, f64_add)                       \
+  P(AALM__load64__f64_add, store64)
+#define SCALE_INTERP_CHAINS_BR_U(P)                                                                \
+  P(mov__i32_add, br_i64_lt_u) P(const32__const32__i32_add_imm, br_i32_ne_imm)                    \
+  P(SAM__i32_add, br_i64_lt_u) P(i32_add_imm__i64_add_imm, br_i64_ne_imm)                         \
+  P(ALMS__i32_add_imm, br_i32_ne_imm)
+#define SCALE_INTERP_CHAINS_BR_L(P)                                                                \
+  P(mov__load8_u__i32_and_imm__i32_add_imm__i32_and_imm, br_i32_gt_u_imm)                          \
+  P(load8_u_ai__i32_and_imm__i32_add_imm__i32_and_imm, br_i32_gt_u_imm)                            \
+  P(i32_and_imm__i32_add_imm__i32_and_imm, br_i32_gt_u_imm)                                        \
+  P(AAML__i32_and_imm__i32_add_imm__i32_and_imm, br_i32_gt_u_imm)
+#define SCALE_INTERP_CHAINS(P)                                                                     \
+  SCALE_INTERP_CHAINS_GEN_U(P) SCALE_INTERP_CHAINS_GEN_L(P) SCALE_INTERP_CHAINS_BR_U(P)            \
+  SCALE_INTERP_CHAINS_BR_L(P)
+/* Short name for the prefix add_imm, add_imm, mov, load8_u (textscan's letter loop). */
+#define IOP_AAML IOP_i32_add_imm__i32_add_imm__mov__load8_u
+#define L_AAML L_i32_add_imm__i32_add_imm__mov__load8_u
+/* matmul's c[j] += a * b[j]: load, multiply, load, add, store (optionally after an address add). */
+/* sieve's marking loop: store byte, advance pointer, copy counter, advance it, compare. */
+#define IOP_SAM IOP_store8_k__i32_add__mov
+#define L_SAM L_store8_k__i32_add__mov
+/* sieve's counting loop: four byte loads, four adds, two counter updates and the test. */
+#define IOP_L3 IOP_load8_u_ai__load8_u_ai__load8_u_ai
+#define L_L3 L_load8_u_ai__load8_u_ai__load8_u_ai
+#define IOP_LM IOP_load64__f64_mul
+#define L_LM L_load64__f64_mul
+#define IOP_ALM IOP_i32_add_imm__load64_ai__f64_mul
+#define L_ALM L_i32_add_imm__load64_ai__f64_mul
+#define IOP_AAL IOP_i32_add__i32_add__load64
+#define L_AAL L_i32_add__i32_add__load64
+#define IOP_AALM IOP_AAL__f64_mul
+#define L_AALM L_AAL__f64_mul
+#define IOP_ALMS IOP_ALM__load64__f64_add__store64
+#define L_ALMS L_ALM__load64__f64_add__store64
+
 #define SCALE_INTERP_PAIRS_BR(P)                                                                   \
   P(i32_add_imm, br_i32_eq_imm) P(i32_add_imm, br_i32_ne_imm) P(i32_add_imm, br_i32_lt_s_imm)      \
   P(i32_add_imm, br_i32_lt_u_imm) P(i32_add_imm, br_i32_gt_s_imm) P(i32_add_imm, br_i32_gt_u_imm)  \
@@ -146,7 +213,8 @@
   P(i32_and_imm, br_nz) P(i32_and_imm, br_z) P(i32_add, br_i64_lt_u) P(i32_add, br_i32_lt_u)       \
   P(i32_add, br_i32_ne) P(i32_add, ret)
 
-#define SCALE_INTERP_PAIRS(P) SCALE_INTERP_PAIRS_GEN(P) SCALE_INTERP_PAIRS_BR(P)
+#define SCALE_INTERP_PAIRS(P)                                                                      \
+  SCALE_INTERP_PAIRS_GEN(P) SCALE_INTERP_PAIRS_BR(P) SCALE_INTERP_CHAINS(P)
 
 enum scale__iop {
 #define SCALE_INTERP_ENUM(n) IOP_##n,

@@ -184,6 +184,21 @@ static int pair_of(int a, int b) {
   return -1;
 }
 
+/* For a linked chain (code.h), the operand of B that must be A's result slot; else -1. */
+static int link_operand(int ab) {
+  switch (ab) {
+/* f64 add/multiply take the chained value as operand 2 (the loaded value pushed last). */
+#define LINK_GEN(a, b)                                                                             \
+  case IOP_##a##__##b: return IOP_##b == IOP_f64_mul || IOP_##b == IOP_f64_add ? 2 : 1;
+#define LINK_BR(a, b) case IOP_##a##__##b: return 0;
+    SCALE_INTERP_CHAINS_GEN_L(LINK_GEN)
+    SCALE_INTERP_CHAINS_BR_L(LINK_BR)
+#undef LINK_BR
+#undef LINK_GEN
+  default: return -1;
+  }
+}
+
 uint32_t scale__interp_emit(comp_t *c, int op, const uint32_t *w, uint32_t n) {
   c->last = LAST_NONE;
   c->fused_b = CNONE;
@@ -196,6 +211,14 @@ uint32_t scale__interp_emit(comp_t *c, int op, const uint32_t *w, uint32_t n) {
   int ab = c->prev_op >= 0 && c->prev_end == c->len && c->prev_start >= c->barrier
                ? pair_of(c->prev_op, op)
                : -1;
+  int k = ab >= 0 ? link_operand(ab) : -1;
+  if (k >= 0 && ((uint32_t)k >= n || c->prev_dst >= c->len || w[k] != c->code[c->prev_dst]))
+    ab = -1;
+  /* A multiply-load-add chain also takes the add's operand 1 from the multiply (6 words back). */
+  if ((ab == IOP_LM__load64__f64_add || ab == IOP_ALM__load64__f64_add ||
+       ab == IOP_AALM__load64__f64_add) &&
+      (c->prev_end < 6 || w[1] != c->code[c->prev_end - 6]))
+    ab = -1;
   if (ab >= 0) {
     memcpy(&c->code[c->prev_start], &c->h[ab], sizeof(void *));
     memcpy(&c->code[c->len], w, n * sizeof *w);
@@ -203,10 +226,12 @@ uint32_t scale__interp_emit(comp_t *c, int op, const uint32_t *w, uint32_t n) {
     c->len += n;
     c->fused_a = c->prev_start;
     c->fused_a_op = c->prev_op;
+    c->fused_a_dst = c->prev_dst;
     c->fused_b = at;
     c->prev_op = ab;
     c->prev_end = c->len;
     c->prev2_op = -1;
+    c->prev_dst = at;
     return at;
   }
   memcpy(&c->code[c->len], &c->h[op], sizeof(void *));
@@ -215,10 +240,12 @@ uint32_t scale__interp_emit(comp_t *c, int op, const uint32_t *w, uint32_t n) {
   c->prev2_start = c->prev_start;
   c->prev2_end = c->prev_end;
   c->prev2_op = c->prev_op;
+  c->prev2_dst = c->prev_dst;
   c->prev_start = c->len;
   c->prev_op = op;
   c->len += 2 + n;
   c->prev_end = c->len;
+  c->prev_dst = at;
   return at;
 }
 
@@ -229,11 +256,14 @@ void scale__interp_unemit(comp_t *c, uint32_t start) {
     c->prev_start = c->fused_a;
     c->prev_op = c->fused_a_op;
     c->prev_end = start;
+    c->prev_dst = c->fused_a_dst;
   } else if (c->prev_op >= 0 && c->prev_start == start && c->prev2_end == start) {
     c->prev_start = c->prev2_start;
     c->prev_end = c->prev2_end;
     c->prev_op = c->prev2_op;
+    c->prev_dst = c->prev2_dst;
   } else {
+    c->prev_dst = CNONE;
     c->prev_op = -1;
   }
   c->prev2_op = -1;
@@ -866,6 +896,7 @@ bool scale__interp_compile(const wasm_module_t *m, const scale_functype_t *const
   }
   c.fuel_word = CNONE;
   c.prev_op = -1;
+  c.prev_dst = CNONE;
   c.prev2_op = -1;
   c.fused_b = CNONE;
   c.code = malloc(64 * sizeof *c.code);

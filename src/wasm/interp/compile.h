@@ -63,6 +63,8 @@ typedef struct comp {
   uint32_t fused_a;  /* if the last emit was fused: start of its first half, */
   int fused_a_op;    /* that half's own op, */
   uint32_t fused_b;  /* and where the second half's operands begin (else CNONE) */
+  uint32_t prev_dst; /* operand 0 of the last emitted part: a linked chain's input */
+  uint32_t prev2_dst, fused_a_dst; /* the same, to restore with prev2 / fused_a */
 
   uint32_t fuel_word; /* word to patch with the count, CNONE = code->fuel_entry */
   uint32_t fuel_count;

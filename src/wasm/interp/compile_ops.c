@@ -48,8 +48,9 @@ static bool fits_imm(uint64_t bits, bool is64) {
 }
 
 static void numeric(comp_t *c, uint8_t op) {
-  /* Pure re-labelling of bits: slots hold bit patterns and i32 upper bits are unspecified. */
-  if (op == 0xa7 || (op >= 0xbc && op <= 0xbf)) return;
+  /* Pure re-labelling of bits: i32 and f32 values are kept zero-extended (code.h), so
+   * i64.extend_i32_u and the reinterprets change only the type. */
+  if (op == 0xad || (op >= 0xbc && op <= 0xbf)) return;
   int iop = IOP_i32_eqz + (op - 0x45);
   if (is_unary(op)) {
     vval_t a = scale__interp_pop(c);
@@ -116,9 +117,15 @@ static void numeric(comp_t *c, uint8_t op) {
   }
 }
 
-static const uint8_t load_ops[14] = {
-    IOP_load32_u, IOP_load64, IOP_load32_u, IOP_load64, IOP_load8_s, IOP_load8_u, IOP_load16_s,
-    IOP_load16_u, IOP_load8_s, IOP_load8_u, IOP_load16_s, IOP_load16_u, IOP_load32_s, IOP_load32_u};
+/* i32.load8_s/16_s have their own handlers: i32 results must stay zero-extended (code.h). */
+static const uint16_t load_ops[14] = {
+    IOP_load32_u, IOP_load64, IOP_load32_u, IOP_load64, IOP_i32_load8_s, IOP_load8_u,
+    IOP_i32_load16_s, IOP_load16_u, IOP_load8_s, IOP_load8_u, IOP_load16_s, IOP_load16_u,
+    IOP_load32_s, IOP_load32_u};
+static const uint16_t load_ai_ops[14] = {
+    IOP_load32_u_ai, IOP_load64_ai, IOP_load32_u_ai, IOP_load64_ai, IOP_i32_load8_s_ai,
+    IOP_load8_u_ai, IOP_i32_load16_s_ai, IOP_load16_u_ai, IOP_load8_s_ai, IOP_load8_u_ai,
+    IOP_load16_s_ai, IOP_load16_u_ai, IOP_load32_s_ai, IOP_load32_u_ai};
 static const uint8_t store_ops[9] = {IOP_store32, IOP_store64, IOP_store32, IOP_store64, IOP_store8,
                                      IOP_store16, IOP_store8,  IOP_store16, IOP_store32};
 
@@ -230,7 +237,7 @@ bool scale__interp_compile_op(comp_t *c, uint8_t op) {
       scale__interp_unemit(c, c->last_start);
       scale__interp_pop(c);
       uint32_t h = c->vh, start = c->len;
-      uint32_t w = scale__interp_emit(c, load_ops[op - 0x28] - IOP_load8_s + IOP_load8_s_ai,
+      uint32_t w = scale__interp_emit(c, load_ai_ops[op - 0x28],
                                       (const uint32_t[]){comp_temp(c, h), a, imm, off}, 4);
       scale__interp_result(c, start, w);
       return true;
