@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "runtime/runtime.h"
+#include "util/hash.h"
 
 void scale_config_default(scale_config_t *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -71,11 +72,10 @@ const scale_config_t *scale_engine_config(const scale_engine_t *engine) {
 
 static uint32_t hash_type(const uint8_t *params, uint32_t np, const uint8_t *results,
                           uint32_t nr) {
-  uint32_t h = 2166136261u ^ np ^ (nr << 16);
-  for (uint32_t i = 0; i < np; i++) h = (h ^ params[i]) * 16777619u;
-  h = (h ^ 0xff) * 16777619u;
-  for (uint32_t i = 0; i < nr; i++) h = (h ^ results[i]) * 16777619u;
-  return h;
+  /* The separator keeps (i32)->() and ()->(i32) apart. */
+  uint32_t h = scale__fnv1a(SCALE_FNV_SEED ^ np ^ (nr << 16), params, np);
+  h = scale__fnv1a(h, "\xff", 1);
+  return scale__fnv1a(h, results, nr);
 }
 
 static bool same_type(const struct scale_functype *t, const uint8_t *params, uint32_t np,

@@ -7,13 +7,12 @@
 #include <string.h>
 
 #include "runtime/linker.h"
+#include "util/hash.h"
 
 static uint32_t hash_name(const char *mod, size_t mod_len, const char *name, size_t name_len) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < mod_len; i++) h = (h ^ (uint8_t)mod[i]) * 16777619u;
-  h = (h ^ 0x1f) * 16777619u;
-  for (size_t i = 0; i < name_len; i++) h = (h ^ (uint8_t)name[i]) * 16777619u;
-  return h;
+  uint32_t h = scale__fnv1a(SCALE_FNV_SEED, mod, mod_len);
+  h = scale__fnv1a(h, "\x1f", 1); /* "ab"+"c" and "a"+"bc" differ */
+  return scale__fnv1a(h, name, name_len);
 }
 
 scale_linker_t *scale_linker_new(scale_engine_t *engine) {

@@ -91,49 +91,24 @@ void scale_module_delete(scale_module_t *m) {
 
 /* ---- introspection -------------------------------------------------- */
 
-static void fill_type(const scale_module_t *m, uint8_t kind, uint32_t index,
-                      scale_externdesc_t *out) {
-  const wasm_module_t *w = m->wasm;
-  out->kind = (scale_externkind_t)kind;
-  switch (kind) {
-  case WASM_EXTERN_FUNC: {
-    uint32_t ti = index < w->imported_func_count
-                      ? 0
-                      : w->funcs[index - w->imported_func_count].type_index;
-    if (index < w->imported_func_count) {
-      /* Find the index-th function import. */
-      uint32_t n = 0;
-      for (uint32_t i = 0; i < w->import_count; i++)
-        if (w->imports[i].kind == WASM_EXTERN_FUNC && n++ == index) {
-          ti = w->imports[i].desc.func_type;
-          break;
-        }
-    }
-    out->type.func = m->types[ti];
-    break;
-  }
-  case WASM_EXTERN_TABLE: {
-    wasm_tabletype_t t = wasm_module_table_type(w, index);
-    out->type.table.elem = (scale_valkind_t)t.elem_type;
-    out->type.table.limits.min = t.limits.min;
-    out->type.table.limits.max = t.limits.max;
-    out->type.table.limits.has_max = t.limits.has_max;
-    break;
-  }
-  case WASM_EXTERN_MEMORY: {
-    wasm_limits_t l = wasm_module_memory_type(w, index);
-    out->type.memory.limits.min = l.min;
-    out->type.memory.limits.max = l.max;
-    out->type.memory.limits.has_max = l.has_max;
-    break;
-  }
-  default: {
-    wasm_globaltype_t g = wasm_module_global_type(w, index);
-    out->type.global.kind = (scale_valkind_t)g.type;
-    out->type.global.mutable_ = g.mutable_;
-    break;
-  }
-  }
+static scale_limits_t limits_of(wasm_limits_t l) {
+  scale_limits_t r = {l.min, l.max, l.has_max};
+  return r;
+}
+
+static scale_tabletype_t tabletype_of(wasm_tabletype_t t) {
+  scale_tabletype_t r = {(scale_valkind_t)t.elem_type, limits_of(t.limits)};
+  return r;
+}
+
+static scale_globaltype_t globaltype_of(wasm_globaltype_t g) {
+  scale_globaltype_t r = {(scale_valkind_t)g.type, g.mutable_};
+  return r;
+}
+
+/* Interned type of function `index`: module->types runs parallel to wasm->types. */
+static const scale_functype_t *func_type(const scale_module_t *m, uint32_t index) {
+  return m->types[wasm_module_func_type(m->wasm, index) - m->wasm->types];
 }
 
 size_t scale_module_import_count(const scale_module_t *m) { return m->wasm->import_count; }
@@ -148,30 +123,27 @@ void scale_module_import(const scale_module_t *m, size_t i, scale_externdesc_t *
   out->kind = (scale_externkind_t)im->kind;
   switch (im->kind) {
   case WASM_EXTERN_FUNC: out->type.func = m->types[im->desc.func_type]; break;
-  case WASM_EXTERN_TABLE:
-    out->type.table.elem = (scale_valkind_t)im->desc.table.elem_type;
-    out->type.table.limits.min = im->desc.table.limits.min;
-    out->type.table.limits.max = im->desc.table.limits.max;
-    out->type.table.limits.has_max = im->desc.table.limits.has_max;
-    break;
-  case WASM_EXTERN_MEMORY:
-    out->type.memory.limits.min = im->desc.memory.min;
-    out->type.memory.limits.max = im->desc.memory.max;
-    out->type.memory.limits.has_max = im->desc.memory.has_max;
-    break;
-  default:
-    out->type.global.kind = (scale_valkind_t)im->desc.global.type;
-    out->type.global.mutable_ = im->desc.global.mutable_;
-    break;
+  case WASM_EXTERN_TABLE: out->type.table = tabletype_of(im->desc.table); break;
+  case WASM_EXTERN_MEMORY: out->type.memory.limits = limits_of(im->desc.memory); break;
+  default: out->type.global = globaltype_of(im->desc.global); break;
   }
 }
 
 size_t scale_module_export_count(const scale_module_t *m) { return m->wasm->export_count; }
 
 void scale_module_export(const scale_module_t *m, size_t i, scale_externdesc_t *out) {
-  const wasm_export_t *ex = &m->wasm->exports[i];
+  const wasm_module_t *w = m->wasm;
+  const wasm_export_t *ex = &w->exports[i];
   memset(out, 0, sizeof *out);
   out->name = ex->name;
   out->name_len = ex->name_len;
-  fill_type(m, ex->kind, ex->index, out);
+  out->kind = (scale_externkind_t)ex->kind;
+  switch (ex->kind) {
+  case WASM_EXTERN_FUNC: out->type.func = func_type(m, ex->index); break;
+  case WASM_EXTERN_TABLE: out->type.table = tabletype_of(wasm_module_table_type(w, ex->index)); break;
+  case WASM_EXTERN_MEMORY:
+    out->type.memory.limits = limits_of(wasm_module_memory_type(w, ex->index));
+    break;
+  default: out->type.global = globaltype_of(wasm_module_global_type(w, ex->index)); break;
+  }
 }

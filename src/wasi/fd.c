@@ -163,22 +163,24 @@ SCALE__WASI_FN(fd_close) {
   return scale__wasi_ret(results, scale__wasi_is_stdio(fd) ? WASI_ESUCCESS : WASI_EBADF);
 }
 
-SCALE__WASI_FN(fd_seek) {
+/* Positioned calls: stdio is a stream (ESPIPE); no other descriptor exists (EBADF). */
+static scale_trap_t *unseekable(const scale_val_t *args, scale_val_t *results) {
   uint32_t fd = scale__wasi_u32(args, 0);
   return scale__wasi_ret(results, scale__wasi_is_stdio(fd) ? WASI_ESPIPE : WASI_EBADF);
+}
+
+SCALE__WASI_FN(fd_seek) {
+  return unseekable(args, results);
 }
 
 SCALE__WASI_FN(fd_tell) {
-  uint32_t fd = scale__wasi_u32(args, 0);
-  return scale__wasi_ret(results, scale__wasi_is_stdio(fd) ? WASI_ESPIPE : WASI_EBADF);
+  return unseekable(args, results);
 }
 
 SCALE__WASI_FN(fd_pread) {
-  uint32_t fd = scale__wasi_u32(args, 0);
-  return scale__wasi_ret(results, scale__wasi_is_stdio(fd) ? WASI_ESPIPE : WASI_EBADF);
+  return unseekable(args, results);
 }
 
 SCALE__WASI_FN(fd_pwrite) {
-  uint32_t fd = scale__wasi_u32(args, 0);
-  return scale__wasi_ret(results, scale__wasi_is_stdio(fd) ? WASI_ESPIPE : WASI_EBADF);
+  return unseekable(args, results);
 }

@@ -434,28 +434,40 @@ static void outcome_print(const outcome_t *o, char *out, size_t cap) {
 
 /* ---- commands ------------------------------------------------------ */
 
-static void cmd_module(suite_t *s, const cJSON *cmd) {
-  const char *filename = json_str(cmd, "filename");
-  const char *name = json_str(cmd, "name");
+/*
+ * Load a module that must decode and validate, and keep it for the rest of
+ * the suite: instances (even a partly initialised one) point into it.
+ * Records the failure and returns NULL otherwise.
+ */
+static scale_module_t *load_valid(suite_t *s, const char *filename) {
   char why[SPEC_MSG_MAX] = "";
   scale_module_t *module = NULL;
-
-  s->current = NULL;
   scale_error_t *err = module_load(s, filename, &module, why, sizeof why);
   if (err || !module) {
     fail(s, "%s: expected a valid module, got: %s", filename ? filename : "?",
          err ? scale_error_message(err) : why);
     scale_error_delete(err);
-    return;
+    return NULL;
   }
   if (!keep_module(s, module)) {
     scale_module_delete(module);
     fail(s, "out of memory");
-    return;
+    return NULL;
   }
+  return module;
+}
+
+static void cmd_module(suite_t *s, const cJSON *cmd) {
+  const char *filename = json_str(cmd, "filename");
+  const char *name = json_str(cmd, "name");
+
+  s->current = NULL;
+  scale_module_t *module = load_valid(s, filename);
+  if (!module)
+    return;
   scale_instance_t *instance = NULL;
   scale_trap_t *trap = NULL;
-  err = scale_linker_instantiate(s->linker, s->store, module, &instance, &trap);
+  scale_error_t *err = scale_linker_instantiate(s->linker, s->store, module, &instance, &trap);
   if (err || trap || !instance) {
     fail(s, "%s: instantiation %s: %s", filename, err ? "failed" : "trapped",
          err ? scale_error_message(err) : trap ? scale_trap_message(trap) : "no instance");
@@ -582,23 +594,12 @@ static void cmd_assert_refused(suite_t *s, const cJSON *cmd) {
 static void cmd_assert_instantiate_fails(suite_t *s, const cJSON *cmd, bool want_trap) {
   const char *filename = json_str(cmd, "filename");
   const char *text = json_str(cmd, "text");
-  char why[SPEC_MSG_MAX] = "";
-  scale_module_t *module = NULL;
-  scale_error_t *err = module_load(s, filename, &module, why, sizeof why);
-  if (err || !module) {
-    fail(s, "%s: expected a valid module, got: %s", filename ? filename : "?",
-         err ? scale_error_message(err) : why);
-    scale_error_delete(err);
+  scale_module_t *module = load_valid(s, filename);
+  if (!module)
     return;
-  }
-  if (!keep_module(s, module)) { /* a partly initialised instance may point into it */
-    scale_module_delete(module);
-    fail(s, "out of memory");
-    return;
-  }
   scale_instance_t *instance = NULL;
   scale_trap_t *trap = NULL;
-  err = scale_linker_instantiate(s->linker, s->store, module, &instance, &trap);
+  scale_error_t *err = scale_linker_instantiate(s->linker, s->store, module, &instance, &trap);
   if (want_trap && trap && !err) {
     if (trap_text_matches(text ? text : "", scale_trap_message(trap)))
       pass(s, "%s", filename);
