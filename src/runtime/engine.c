@@ -119,6 +119,12 @@ const scale_functype_t *scale__engine_intern(scale_engine_t *e, const uint8_t *p
       t->interned = true;
       if (np) memcpy(t->kinds, params, np);
       if (nr) memcpy(t->kinds + np, results, nr);
+      t->id = scale__type_id(t->kinds, np, nr);
+      if (t->id == 0) {
+        free(t);
+        pthread_mutex_unlock(&e->types_lock);
+        return NULL;
+      }
       if (e->type_count >= e->type_bucket_count * 2) grow_buckets(e);
       uint32_t b = h & (e->type_bucket_count - 1);
       t->next_interned = e->type_buckets[b];

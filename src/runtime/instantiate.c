@@ -16,7 +16,7 @@ static uint64_t eval_const(const scale_instance_t *inst, const wasm_const_expr_t
   case WASM_CONST_I64:
   case WASM_CONST_F32:
   case WASM_CONST_F64: return c->bits;
-  case WASM_CONST_GLOBAL_GET: return inst->globals[c->index]->value;
+  case WASM_CONST_GLOBAL_GET: return scale__global_load(inst->globals[c->index]);
   case WASM_CONST_REF_NULL: return 0;
   case WASM_CONST_REF_FUNC: return (uint64_t)(uintptr_t)inst->funcs[c->index];
   }
@@ -66,7 +66,7 @@ static scale_error_t *link_import(scale_linker_t *l, scale_store_t *store, scale
   case WASM_EXTERN_TABLE: {
     scale_table_t *t = e->ext.of.table;
     if (t->elem_type != im->desc.table.elem_type ||
-        !limits_match(t->size, t->has_max, t->max, im->desc.table.limits))
+        !limits_match(t->size, t->has_max, t->max_size, im->desc.table.limits))
       return import_error(im, "incompatible import type");
     inst->tables[counts[1]++] = t;
     break;
@@ -150,7 +150,7 @@ static int init_segments(scale_instance_t *inst) {
     uint32_t off = (uint32_t)eval_const(inst, &el->offset);
     if ((uint64_t)off + el->count > t->size) return SCALE_TRAP_TABLE_OOB;
     for (uint32_t j = 0; j < el->count; j++)
-      t->elems[off + j] = (void *)(uintptr_t)eval_const(inst, &el->items[j]);
+      scale__table_store(t, off + j, eval_const(inst, &el->items[j]));
     inst->elem_dropped[i] = true;
   }
   for (uint32_t i = 0; i < w->data_seg_count; i++) {
@@ -165,10 +165,8 @@ static int init_segments(scale_instance_t *inst) {
   return 0;
 }
 
-scale_error_t *scale_linker_instantiate(scale_linker_t *linker, scale_store_t *store,
-                                        const scale_module_t *module, scale_instance_t **out,
-                                        scale_trap_t **trap) {
-  *trap = NULL;
+scale_error_t *scale__instantiate_bare(scale_linker_t *linker, scale_store_t *store,
+                                      const scale_module_t *module, scale_instance_t **out) {
   if (!store || !module || !out) return scale__error_new(-1, "invalid argument");
   if (module->engine != store->engine)
     return scale__error_new(-1, "module and store belong to different engines");
@@ -187,11 +185,23 @@ scale_error_t *scale_linker_instantiate(scale_linker_t *linker, scale_store_t *s
   }
   e = define(store, inst);
   if (e) return e;
+  *out = inst;
+  return NULL;
+}
+
+scale_error_t *scale_linker_instantiate(scale_linker_t *linker, scale_store_t *store,
+                                        const scale_module_t *module, scale_instance_t **out,
+                                        scale_trap_t **trap) {
+  *trap = NULL;
+  scale_instance_t *inst = NULL;
+  scale_error_t *e = scale__instantiate_bare(linker, store, module, &inst);
+  if (e) return e;
   int code = init_segments(inst);
   if (code) {
     *trap = scale__trap_from_code((scale_trap_code_t)code);
     return NULL;
   }
+  const wasm_module_t *w = module->wasm;
   if (w->has_start) {
     e = scale_func_call(store, inst->funcs[w->start_func], NULL, 0, NULL, 0, trap);
     if (e || *trap) return e;

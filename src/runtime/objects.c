@@ -40,11 +40,16 @@ scale_val_t scale__slot_to_val(uint64_t slot, uint8_t kind) {
   return v;
 }
 
+/* ---- references ---------------------------------------------------- */
+
+/* Only its address matters: a reference whose fn is this names a scale_func_t. */
+void scale__foreign_fn(void) {}
+
 /* ---- tables ------------------------------------------------------- */
 
 static void table_release(void *arg) {
   scale_table_t *t = arg;
-  free(t->elems);
+  free(t->data);
 }
 
 scale_error_t *scale__table_create(scale_store_t *store, wasm_tabletype_t type, void *init,
@@ -59,16 +64,16 @@ scale_error_t *scale__table_create(scale_store_t *store, wasm_tabletype_t type, 
   if (!t) return scale__error_new(-1, "out of memory");
   t->elem_type = type.elem_type;
   t->size = type.limits.min;
-  t->max = type.limits.has_max ? type.limits.max : UINT32_MAX;
+  t->max_size = type.limits.has_max ? type.limits.max : UINT32_MAX;
   t->has_max = type.limits.has_max;
   if (t->size) {
-    t->elems = malloc((size_t)t->size * sizeof *t->elems);
-    if (!t->elems) return scale__error_new(-1, "out of memory");
-    for (uint32_t i = 0; i < t->size; i++) t->elems[i] = init;
+    t->data = malloc((size_t)t->size * scale__table_entry_size(t));
+    if (!t->data) return scale__error_new(-1, "out of memory");
+    for (uint32_t i = 0; i < t->size; i++) scale__table_store(t, i, (uint64_t)(uintptr_t)init);
   }
   if (!scale__store_on_delete(store, table_release, t)) {
-    free(t->elems);
-    t->elems = NULL;
+    free(t->data);
+    t->data = NULL;
     return scale__error_new(-1, "out of memory");
   }
   *out = t;
@@ -79,12 +84,12 @@ int64_t scale__table_grow(scale_table_t *t, uint32_t delta, void *init, uint32_t
   uint32_t old = t->size;
   if (delta == 0) return old;
   uint64_t n = (uint64_t)old + delta;
-  if (n > t->max || n > max_cap) return -1;
-  void **e = realloc(t->elems, (size_t)n * sizeof *e);
+  if (n > t->max_size || n > max_cap) return -1;
+  void *e = realloc(t->data, (size_t)n * scale__table_entry_size(t));
   if (!e) return -1;
-  for (uint64_t i = old; i < n; i++) e[i] = init;
-  t->elems = e;
+  t->data = e;
   t->size = (uint32_t)n;
+  for (uint64_t i = old; i < n; i++) scale__table_store(t, (uint32_t)i, (uint64_t)(uintptr_t)init);
   return old;
 }
 
@@ -111,19 +116,19 @@ scale_tabletype_t scale_table_type(const scale_table_t *t) {
   r.elem = (scale_valkind_t)t->elem_type;
   r.limits.min = t->size;
   r.limits.has_max = t->has_max;
-  r.limits.max = t->has_max ? t->max : 0;
+  r.limits.max = t->has_max ? t->max_size : 0;
   return r;
 }
 
 bool scale_table_get(const scale_table_t *t, uint32_t i, scale_val_t *out) {
   if (i >= t->size) return false;
-  *out = scale__slot_to_val((uint64_t)(uintptr_t)t->elems[i], t->elem_type);
+  *out = scale__slot_to_val(scale__table_load(t, i), t->elem_type);
   return true;
 }
 
 bool scale_table_set(scale_table_t *t, uint32_t i, scale_val_t v) {
   if (i >= t->size || !ref_kind_ok(t, &v)) return false;
-  t->elems[i] = (void *)(uintptr_t)scale__val_to_slot(&v);
+  scale__table_store(t, i, scale__val_to_slot(&v));
   return true;
 }
 
@@ -143,7 +148,7 @@ scale_global_t *scale__global_create(scale_store_t *store, wasm_globaltype_t typ
   if (!g) return NULL;
   g->type.kind = (scale_valkind_t)type.type;
   g->type.mutable_ = type.mutable_;
-  g->value = value;
+  scale__global_store(g, value);
   return g;
 }
 
@@ -162,7 +167,7 @@ scale_error_t *scale_global_new(scale_store_t *store, const scale_globaltype_t *
 scale_globaltype_t scale_global_type(const scale_global_t *g) { return g->type; }
 
 scale_val_t scale_global_get(const scale_global_t *g) {
-  return scale__slot_to_val(g->value, (uint8_t)g->type.kind);
+  return scale__slot_to_val(scale__global_load(g), (uint8_t)g->type.kind);
 }
 
 scale_error_t *scale_global_set(scale_global_t *g, scale_val_t v) {
@@ -170,7 +175,7 @@ scale_error_t *scale_global_set(scale_global_t *g, scale_val_t v) {
   if (v.kind != g->type.kind)
     return scale__error_new(-1, "global holds %s, not %s", scale_valkind_name(g->type.kind),
                             scale_valkind_name(v.kind));
-  g->value = scale__val_to_slot(&v);
+  scale__global_store(g, scale__val_to_slot(&v));
   return NULL;
 }
 
@@ -195,6 +200,7 @@ scale_func_t *scale_func_new(scale_store_t *store, const scale_functype_t *type,
   f->host = fn;
   f->env = env;
   f->finalize = finalize;
+  f->ref = (scale__ref_t){interned->id, scale__foreign_fn, f};
   if (finalize && !scale__store_on_delete(store, func_finalize, f)) return NULL;
   return f;
 }
@@ -209,7 +215,14 @@ scale_func_t *scale__func_create_wasm(scale_store_t *store, scale_instance_t *in
   f->instance = instance;
   f->code = code;
   f->func_index = func_index;
+  f->ref = (scale__ref_t){type->id, scale__foreign_fn, f};
   return f;
 }
 
 const scale_functype_t *scale_func_type(const scale_func_t *func) { return func->type; }
+
+/* Until the AOT tier registers its code, no reference can point into it. */
+uint64_t scale__ref_to_slot_slow(const scale__ref_t *r) {
+  (void)r;
+  return 0;
+}

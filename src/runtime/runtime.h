@@ -27,6 +27,7 @@
  * pointer, so call_indirect and import matching compare pointers.
  */
 struct scale_functype {
+  uint32_t id; /* process-wide id of this signature (interned types only; 0 otherwise) */
   uint32_t param_count;
   uint32_t result_count;
   struct scale_functype *next_interned; /* hash chain in the engine's registry */
@@ -62,6 +63,32 @@ struct scale_module {
   struct scale__code **codes;       /* one per defined function */
 };
 
+/*
+ * Process-wide id of a signature: equal signatures get the same id in every
+ * engine, because AOT code (loaded once per process) compares these ids in
+ * call_indirect. Never 0. Returns 0 only on out-of-memory. Thread-safe.
+ */
+uint32_t scale__type_id(const uint8_t *kinds, uint32_t nparams, uint32_t nresults);
+
+/* ---- references ------------------------------------------------------ */
+
+/*
+ * A function reference as funcref tables and funcref globals store it. The
+ * layout is that of wasm2c's wasm_rt_funcref_t, so AOT code reads and writes
+ * tables and globals in place; the interpreter converts at the edges.
+ *   fn == NULL                 null reference
+ *   fn == scale__foreign_fn    env is the scale_func_t * (interpreted or host)
+ *   otherwise                  AOT native code; env is the AOT instance state
+ */
+typedef struct scale__ref {
+  uint32_t type_id; /* scale__type_id of the function's type; 0 when null */
+  void (*fn)(void);
+  void *env;
+} scale__ref_t;
+
+/* Marker for references to functions that are not AOT code. Never called. */
+void scale__foreign_fn(void);
+
 /* ---- store and its objects ----------------------------------------- */
 
 struct scale_func {
@@ -75,8 +102,14 @@ struct scale_func {
   scale_host_fn_t host;
   void *env;
   void (*finalize)(void *env);
+  /* This function as a table entry (set at creation; see scale__ref_t). */
+  scale__ref_t ref;
 };
 
+/*
+ * The first four fields are the layout AOT code sees as wasm_rt_memory_t
+ * (src/aot's wasm-rt.h); keep them first and in this order.
+ */
 struct scale_memory {
   uint8_t *data;     /* reserved address range; [0, size) is accessible */
   uint64_t size;     /* bytes; always pages * 64 KiB */
@@ -87,18 +120,64 @@ struct scale_memory {
   size_t reserved;    /* bytes of address space reserved at data */
 };
 
+/*
+ * The first three fields are the layout AOT code sees as
+ * wasm_rt_funcref_table_t / wasm_rt_externref_table_t; keep them first.
+ * Read and write entries with scale__table_load/store (slot encoding).
+ */
 struct scale_table {
-  uint8_t elem_type; /* WASM_FUNCREF or WASM_EXTERNREF */
+  void *data;        /* size entries: scale__ref_t (funcref) or void * (externref, NULL = null) */
+  uint32_t max_size; /* declared max, UINT32_MAX when none */
   uint32_t size;
-  uint32_t max;
+  uint8_t elem_type; /* WASM_FUNCREF or WASM_EXTERNREF */
   bool has_max;
-  void **elems; /* size entries; scale_func_t * or host pointer, NULL = null */
 };
+
+/* Bytes of one table entry. */
+static inline size_t scale__table_entry_size(const scale_table_t *t) {
+  return t->elem_type == WASM_FUNCREF ? sizeof(scale__ref_t) : sizeof(void *);
+}
 
 struct scale_global {
   scale_globaltype_t type;
-  uint64_t value; /* slot encoding */
+  union {
+    uint64_t value;   /* slot encoding, for every type but funcref */
+    scale__ref_t ref; /* funcref globals (AOT code reads them in place) */
+  };
 };
+
+/* Slot (scale_func_t * or NULL) for a reference; resolves AOT references. */
+uint64_t scale__ref_to_slot_slow(const scale__ref_t *r);
+static inline uint64_t scale__ref_to_slot(const scale__ref_t *r) {
+  if (r->fn == scale__foreign_fn || !r->fn) return (uint64_t)(uintptr_t)(r->fn ? r->env : NULL);
+  return scale__ref_to_slot_slow(r);
+}
+static inline scale__ref_t scale__slot_to_ref(uint64_t slot) {
+  const scale_func_t *f = (const scale_func_t *)(uintptr_t)slot;
+  if (f) return f->ref;
+  scale__ref_t null_ref = {0, NULL, NULL};
+  return null_ref;
+}
+static inline uint64_t scale__table_load(const scale_table_t *t, uint32_t i) {
+  if (t->elem_type == WASM_FUNCREF) return scale__ref_to_slot(&((const scale__ref_t *)t->data)[i]);
+  return (uint64_t)(uintptr_t)((void *const *)t->data)[i];
+}
+static inline void scale__table_store(scale_table_t *t, uint32_t i, uint64_t slot) {
+  if (t->elem_type == WASM_FUNCREF)
+    ((scale__ref_t *)t->data)[i] = scale__slot_to_ref(slot);
+  else
+    ((void **)t->data)[i] = (void *)(uintptr_t)slot;
+}
+/* Global value in slot encoding, and setting one (any type). */
+static inline uint64_t scale__global_load(const scale_global_t *g) {
+  return g->type.kind == SCALE_FUNCREF ? scale__ref_to_slot(&g->ref) : g->value;
+}
+static inline void scale__global_store(scale_global_t *g, uint64_t slot) {
+  if (g->type.kind == SCALE_FUNCREF)
+    g->ref = scale__slot_to_ref(slot);
+  else
+    g->value = slot;
+}
 
 struct scale_instance {
   scale_store_t *store;
@@ -179,6 +258,15 @@ scale_global_t *scale__global_create(scale_store_t *store, wasm_globaltype_t typ
 scale_func_t *scale__func_create_wasm(scale_store_t *store, scale_instance_t *instance,
                                       uint32_t func_index, const scale_functype_t *type,
                                       const struct scale__code *code);
+/*
+ * Instantiate without initialising: resolve imports through @p linker,
+ * create functions, tables, memories and globals (globals get their
+ * initial values), but apply no element or data segment and run no start
+ * function. scale_linker_instantiate is this followed by initialisation;
+ * snapshots restore state into a bare instance instead.
+ */
+scale_error_t *scale__instantiate_bare(struct scale_linker *linker, scale_store_t *store,
+                                      const scale_module_t *module, scale_instance_t **out);
 /* Convert between API values and slots. */
 uint64_t scale__val_to_slot(const scale_val_t *v);
 scale_val_t scale__slot_to_val(uint64_t slot, uint8_t kind);

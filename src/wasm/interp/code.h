@@ -79,6 +79,7 @@
   X(const64)                       /* d lo hi */                                                   \
   X(select)                        /* d a b cond */                                                \
   X(global_get) X(global_set)      /* d idx | idx a */                                             \
+  X(global_get_ref) X(global_set_ref) /* funcref globals: d idx | idx a */                         \
   X(load8_s) X(load8_u) X(load16_s) X(load16_u) X(load32_s) X(load32_u) X(load64) /* d a off */    \
   X(i32_load8_s) X(i32_load16_s)   /* d a off: sign-extend to 32 bits only */                      \
   X(store8) X(store16) X(store32) X(store64) /* a v off */                                         \

@@ -798,7 +798,10 @@ static bool step(comp_t *c, fstate_t *s) {
   case 0x23: {
     idx = scale__interp_rd_u32(r);
     uint32_t start = c->len;
-    uint32_t w = EMIT(c, global_get, comp_temp(c, c->vh), idx);
+    /* funcref globals hold a 3-word reference (AOT layout), not a slot. */
+    bool ref = wasm_module_global_type(c->m, idx).type == WASM_FUNCREF;
+    uint32_t w = ref ? EMIT(c, global_get_ref, comp_temp(c, c->vh), idx)
+                     : EMIT(c, global_get, comp_temp(c, c->vh), idx);
     scale__interp_result(c, start, w);
     return true;
   }
@@ -806,7 +809,10 @@ static bool step(comp_t *c, fstate_t *s) {
     idx = scale__interp_rd_u32(r);
     vval_t v = scale__interp_pop(c);
     uint32_t sv = scale__interp_use(c, v, c->vh);
-    EMIT(c, global_set, idx, sv);
+    if (wasm_module_global_type(c->m, idx).type == WASM_FUNCREF)
+      EMIT(c, global_set_ref, idx, sv);
+    else
+      EMIT(c, global_set, idx, sv);
     return true;
   }
   case 0x41: {

@@ -69,7 +69,7 @@ const void *const *scale__interp_handlers(void) {
 static void *elem_value(const scale_instance_t *inst, const wasm_const_expr_t *e) {
   switch (e->kind) {
   case WASM_CONST_REF_FUNC: return inst->funcs[e->index];
-  case WASM_CONST_GLOBAL_GET: return (void *)(uintptr_t)inst->globals[e->index]->value;
+  case WASM_CONST_GLOBAL_GET: return (void *)(uintptr_t)scale__global_load(inst->globals[e->index]);
   default: return NULL;
   }
 }
