@@ -10,7 +10,7 @@ set -euo pipefail
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SCALE_FUZZ_BUILD:-$root/build-fuzz}
-targets=(fuzz_decode fuzz_run)
+targets=(fuzz_decode fuzz_run fuzz_prepare fuzz_diff)
 
 if ! command -v clang >/dev/null; then
   echo "run-short: clang not found (libFuzzer needs it)" >&2

@@ -19,6 +19,8 @@
  * - scale_linker_t   names host functions and other instances' exports so
  *                    modules can import them; not thread-safe.
  * - scale_instance_t an instantiated module, owned by its store.
+ * - scale_pool_t     instances of one module restored from a snapshot, each
+ *                    in its own store, leased to threads; thread-safe.
  *
  * Errors and traps
  * ----------------
@@ -53,5 +55,6 @@
 #include "scale/store.h"
 #include "scale/linker.h"
 #include "scale/wasi.h"
+#include "scale/pool.h"
 
 #endif

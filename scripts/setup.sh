@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Required: the build and the test suite fail without these.
 required=(
-  build-essential cmake pkg-config libcjson-dev python3
+  build-essential cmake pkg-config libcjson-dev libssl-dev python3
   clang-14 clang lld-14 lld
   wasi-libc libclang-rt-14-dev-wasm32 # wasm32-wasi guests for tests, examples, benchmarks
   libclang-rt-14-dev                  # libFuzzer and the sanitizer runtimes for clang

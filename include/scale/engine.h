@@ -14,7 +14,13 @@
 extern "C" {
 #endif
 
-/** Execution tier. Only SCALE_TIER_INTERP exists until the AOT tier lands. */
+/**
+ * Execution tier. INTERP: the interpreter only. AOT: modules are compiled to
+ * native code (wasm2c + the system C compiler, cached) when created; if that
+ * is impossible the engine warns once on stderr and interprets. AUTO:
+ * modules start on the interpreter and compile in a background thread;
+ * instances created after it finishes run native code.
+ */
 typedef enum scale_tier {
   SCALE_TIER_INTERP = 0,
   SCALE_TIER_AOT = 1,
@@ -35,6 +41,17 @@ typedef struct scale_config {
   uint32_t value_stack_slots;
   /** Largest table any instance may have, in elements (default 10 000 000). */
   uint32_t max_table_elems;
+  /**
+   * AOT build optimisation: 0 = default (-O2), 1 = quick build (-O0; for
+   * test suites that compile many small modules), 2 = -O2, 3 = -O3.
+   */
+  uint32_t aot_opt;
+  /**
+   * Build AOT code without the fuel, deadline and interrupt checks at loop
+   * headers and function entries. Only for measuring their cost: such code
+   * can be stopped only when it calls the host.
+   */
+  bool aot_unchecked;
 } scale_config_t;
 
 /** Fill @p cfg with the defaults. */

@@ -39,6 +39,24 @@ scale_error_t *scale_module_new(scale_engine_t *engine, const uint8_t *bytes, si
  */
 scale_error_t *scale_module_validate(scale_engine_t *engine, const uint8_t *bytes, size_t len);
 
+/**
+ * Compile @p module to native code now (the AOT tier: wasm2c and the system
+ * C compiler, with the result cached by content hash), whatever the engine's
+ * tier; waits for a background build the AUTO tier started. Instances
+ * created afterwards run native code.
+ * @return NULL, or an error naming what is missing or failed (no C
+ *         compiler, no wasm2c, compiler diagnostics, unusable cache
+ *         directory). Not to be called concurrently for the same module.
+ */
+scale_error_t *scale_module_compile(scale_module_t *module);
+/**
+ * Like scale_module_compile() for the fuel-metering build, which instances
+ * get when their store has a fuel budget (scale_store_set_fuel) at
+ * instantiation; it is otherwise built on first need.
+ */
+scale_error_t *scale_module_compile_metered(scale_module_t *module);
+/** SCALE_TIER_AOT if new instances of @p module get native code, else SCALE_TIER_INTERP. Thread-safe. */
+scale_tier_t scale_module_tier(const scale_module_t *module);
 /** Delete a module. Instances made from it stay valid. NULL is a no-op. */
 void scale_module_delete(scale_module_t *module);
 

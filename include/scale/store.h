@@ -45,9 +45,36 @@ uint64_t scale_store_fuel(const scale_store_t *store);
 /**
  * Ask the running (or next) call in the store to stop with
  * SCALE_TRAP_INTERRUPTED at its next loop header or function entry.
- * The only store function that may be called from another thread.
+ * One-shot: the trap clears the request, so the call after it runs
+ * normally. Ignored while a fired deadline is pending (that already stops
+ * every call). A host function blocked in the host is not interrupted;
+ * the guest stops when it returns.
+ * Thread-safe: with scale_store_set_deadline(), the only store functions
+ * that may be called from another thread.
  */
 void scale_store_interrupt(scale_store_t *store);
+
+/**
+ * Arm a wall-clock deadline @p timeout_ns nanoseconds from now, replacing
+ * any earlier one; 0 disarms. When it passes, the running Wasm call (or
+ * the next one, if none is running) traps with SCALE_TRAP_DEADLINE,
+ * "deadline exceeded", at its next loop header or function entry.
+ *
+ * The deadline covers everything run in the store from now on: it is not
+ * reset when a call starts or ends, and it stays armed until it fires or
+ * is replaced. Once fired it stays in force: every later call into the
+ * store traps at once with "deadline exceeded" until this function is
+ * called again (with a new timeout, or 0 to run without one). Arming or
+ * disarming clears a fired deadline but not a pending
+ * scale_store_interrupt() request. Time spent inside host functions counts,
+ * but a host function is never stopped; the guest traps after it returns.
+ *
+ * Deadlines are served by one process-wide watchdog thread, started on
+ * the first call, that sleeps until the earliest deadline of all stores
+ * (no polling). Should that thread fail to start, a deadline fires at once
+ * instead of never. Thread-safe; deleting a store disarms its deadline.
+ */
+void scale_store_set_deadline(scale_store_t *store, uint64_t timeout_ns);
 
 /* ---- functions ---------------------------------------------------- */
 
@@ -106,6 +133,25 @@ scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
                                const scale_val_t *args, size_t nargs, scale_val_t *results,
                                size_t nresults, scale_trap_t **trap);
 
+/**
+ * A value as the execution tiers hold it, for scale_func_call_raw(): i32 in
+ * the low 32 bits (zero-extended), i64 whole, f32/f64 as their IEEE bit
+ * patterns (f32 in the low 32 bits), funcref as a scale_func_t pointer and
+ * externref as the host pointer (0 for null).
+ */
+typedef uint64_t scale_raw_t;
+
+/**
+ * Call a function on raw values, for hot paths where the caller knows the
+ * type (checked once with scale_func_type()). @p slots holds the arguments
+ * and receives the results; it needs room for max(params, results) values.
+ * Nothing about the values is checked: wrong kinds give wrong results
+ * (never memory unsafety inside the guest, whose accesses stay bounded).
+ * @return NULL on success, or the owned trap the call ended with.
+ * Re-entrant like scale_func_call(); @p func must belong to @p store.
+ */
+scale_trap_t *scale_func_call_raw(scale_store_t *store, const scale_func_t *func,
+                                  scale_raw_t *slots);
 /* ---- memories ----------------------------------------------------- */
 
 /**

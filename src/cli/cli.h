@@ -40,6 +40,8 @@ typedef struct scale__cli_command {
 /* `scale wasm ...` (wasm.c). */
 int scale__cli_wasm(int argc, char **argv);
 void scale__cli_wasm_help(FILE *out);
+int scale__cli_compile(int argc, char **argv);
+void scale__cli_compile_help(FILE *out);
 
 /* Print "error: <message>\n" to stderr. */
 void scale__cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -24,6 +24,8 @@ static void help_version(FILE *out);
 static const scale__cli_command_t commands[] = {
     {"wasm", "run a WebAssembly module: a WASI command or one export", scale__cli_wasm,
      scale__cli_wasm_help},
+    {"compile", "compile modules to native code into the AOT cache", scale__cli_compile,
+     scale__cli_compile_help},
     {"help", "show help for scale or for one command", cmd_help, help_help},
     {"version", "print the version of scale", cmd_version, help_version},
 };

@@ -40,6 +40,13 @@ void scale__cli_wasm_help(FILE *out) {
           "  --stdin          let the guest read scale's stdin (fd 0); without it\n"
           "                   reads fail with EBADF\n"
           "  --fuel N         stop the guest with a trap after about N instructions\n"
+          "  --tier T         interp (default), aot (compile to native code first,\n"
+          "                   cached; falls back to interp with a warning if no C\n"
+          "                   compiler), or auto (start interpreted, compile in the\n"
+          "                   background)\n"
+          "  --unchecked      with --tier aot: native code without fuel, deadline and\n"
+          "                   interrupt checks (to measure their cost; such code\n"
+          "                   stops only at host calls)\n"
           "  --seed N         make random_get deterministic (N > 0), for tests\n"
           "  --               end of options\n"
           "  -h, --help       show this help\n"
@@ -53,6 +60,8 @@ typedef struct run_opts {
   const char *file;
   const char *invoke;
   bool stdin_granted;
+  scale_tier_t tier;
+  bool unchecked;
   bool has_fuel;
   uint64_t fuel;
   uint64_t seed;
@@ -160,6 +169,10 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
       o->stdin_granted = true;
       continue;
     }
+    if (strcmp(a, "--unchecked") == 0) {
+      o->unchecked = true;
+      continue;
+    }
     if ((v = option_value(argc, argv, &i, "--invoke", &m)) || m) {
       if (!v)
         return SCALE_CLI_USAGE;
@@ -179,6 +192,21 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
         return SCALE_CLI_USAGE;
       }
       o->has_fuel = true;
+      continue;
+    }
+    if ((v = option_value(argc, argv, &i, "--tier", &m)) || m) {
+      if (!v)
+        return SCALE_CLI_USAGE;
+      if (strcmp(v, "interp") == 0) {
+        o->tier = SCALE_TIER_INTERP;
+      } else if (strcmp(v, "aot") == 0) {
+        o->tier = SCALE_TIER_AOT;
+      } else if (strcmp(v, "auto") == 0) {
+        o->tier = SCALE_TIER_AUTO;
+      } else {
+        scale__cli_error("--tier must be interp, aot or auto, got '%s'", v);
+        return SCALE_CLI_USAGE;
+      }
       continue;
     }
     if ((v = option_value(argc, argv, &i, "--seed", &m)) || m) {
@@ -355,7 +383,11 @@ static int instantiate(const run_opts_t *o, run_state_t *s) {
   scale_trap_t *trap = NULL;
   if (!scale__cli_read_file(o->file, SCALE_MAX_MODULE_BYTES, &s->bytes, &len))
     return SCALE_CLI_FAILURE;
-  if ((err = scale_engine_new(NULL, &s->engine)))
+  scale_config_t cfg;
+  scale_config_default(&cfg);
+  cfg.tier = o->tier;
+  cfg.aot_unchecked = o->unchecked;
+  if ((err = scale_engine_new(&cfg, &s->engine)))
     return fail(err, "cannot start the engine for", o->file);
   if ((err = scale_module_new(s->engine, s->bytes, len, &s->module))) {
     if (scale_error_offset(err) >= 0)

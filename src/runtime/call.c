@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/runtime.h"
+#include "aot/aot.h"
 #include "wasm/interp/interp.h"
 
 /* Arguments up to this many slots stay on the C stack. */
@@ -104,7 +105,8 @@ scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
     if (!slots) return scale__error_new(-1, "out of memory");
   }
   for (size_t i = 0; i < nargs; i++) slots[i] = scale__val_to_slot(&args[i]);
-  int code = scale__interp_invoke(store, func, slots);
+  int code = func->aot_entry ? scale__aot_invoke(store, func, slots)
+                             : scale__interp_invoke(store, func, slots);
   if (code) {
     *trap = take_trap(store, code);
   } else {
@@ -113,4 +115,18 @@ scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
   }
   if (slots != inline_slots) free(slots);
   return NULL;
+}
+
+scale_trap_t *scale_func_call_raw(scale_store_t *store, const scale_func_t *func,
+                                  scale_raw_t *slots) {
+  int code;
+  if (func->aot_entry) {
+    code = scale__aot_invoke(store, func, slots);
+  } else if (func->code) {
+    if (!scale__exec_ready(store)) return scale_trap_new("out of memory for the value stack");
+    code = scale__interp_invoke(store, func, slots);
+  } else {
+    code = scale__call_host(store, func, slots, NULL);
+  }
+  return code ? take_trap(store, code) : NULL;
 }

@@ -28,7 +28,10 @@ scale_error_t *scale_engine_new(const scale_config_t *cfg, scale_engine_t **out)
     if (cfg->max_call_depth) c.max_call_depth = cfg->max_call_depth;
     if (cfg->value_stack_slots) c.value_stack_slots = cfg->value_stack_slots;
     if (cfg->max_table_elems) c.max_table_elems = cfg->max_table_elems;
+    c.aot_opt = cfg->aot_opt;
+    c.aot_unchecked = cfg->aot_unchecked;
   }
+  if (c.aot_opt > 3) return scale__error_new(-1, "invalid config: aot_opt %u is above 3", c.aot_opt);
   if (c.max_memory_pages > 65536)
     return scale__error_new(-1, "invalid config: max_memory_pages %u is above 65536",
                             c.max_memory_pages);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/tier.h"
 #include "runtime/linker.h"
 #include "runtime/runtime.h"
 
@@ -184,6 +185,8 @@ scale_error_t *scale__instantiate_bare(scale_linker_t *linker, scale_store_t *st
     if (e) return e;
   }
   e = define(store, inst);
+  if (e) return e;
+  e = scale__tier_attach(inst);
   if (e) return e;
   *out = inst;
   return NULL;

@@ -3,12 +3,25 @@
  * space up front (PROT_NONE) and makes pages accessible as it grows, so the
  * base address never moves: compiled code may cache it across calls that
  * do not grow memory, and host pointers stay valid.
+ *
+ * Snapshot-restored memories have a private file mapping of the image over
+ * [0, image size) and the original anonymous reservation beyond it: a
+ * reset drops the private pages (the image reappears) and makes whatever
+ * grew past the image inaccessible and zero again.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "runtime/runtime.h"
+
+/*
+ * AOT code checks no bounds: it relies on every address a 32-bit index
+ * plus a 32-bit offset can form (below 2^33) faulting past the memory's
+ * size, so every memory reserves that much (address space only), plus a
+ * page for accesses wider than one byte at the very end.
+ */
+#define AOT_RESERVE (((size_t)8 << 30) + SCALE_PAGE_SIZE)
 
 static void memory_release(void *arg) {
   scale_memory_t *m = arg;
@@ -20,8 +33,9 @@ static scale_memory_t *memory_create(scale_store_t *store, uint32_t min, uint32_
                                      bool has_max) {
   scale_memory_t *m = scale__store_alloc(store, sizeof *m);
   if (!m) return NULL;
-  size_t reserve = (size_t)max_pages * SCALE_PAGE_SIZE;
-  if (reserve == 0) reserve = SCALE_PAGE_SIZE; /* keep a valid, inaccessible base */
+  /* Any module may be compiled later (scale_module_compile), whatever the
+   * engine's tier, so every memory reserves what AOT code needs. */
+  size_t reserve = AOT_RESERVE;
   void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return NULL;
   if (min && mprotect(p, (size_t)min * SCALE_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
@@ -96,4 +110,37 @@ bool scale_memory_grow(scale_memory_t *mem, uint32_t delta, uint32_t *old_pages)
   if (r < 0) return false;
   if (old_pages) *old_pages = (uint32_t)r;
   return true;
+}
+
+/*
+ * Make everything past @p bytes inaccessible and zero again. Inaccessible
+ * first, so a failure cannot leave grown pages readable past the size.
+ */
+static bool shrink(scale_memory_t *mem, size_t bytes) {
+  if (mem->size <= bytes) return true;
+  size_t extra = (size_t)(mem->size - bytes);
+  if (mprotect(mem->data + bytes, extra, PROT_NONE) != 0) return false;
+  mem->pages = (uint32_t)(bytes / SCALE_PAGE_SIZE);
+  mem->size = bytes;
+  return madvise(mem->data + bytes, extra, MADV_DONTNEED) == 0;
+}
+
+bool scale__memory_map_image(scale_memory_t *mem, int fd, uint32_t pages) {
+  size_t bytes = (size_t)pages * SCALE_PAGE_SIZE;
+  if (pages > mem->max_pages || bytes > mem->reserved) return false;
+  if (pages &&
+      mmap(mem->data, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
+    return false; /* the range may be unmapped now: the caller discards the memory */
+  if (!shrink(mem, bytes)) return false;
+  mem->pages = pages;
+  mem->size = bytes;
+  return true;
+}
+
+bool scale__memory_reset_image(scale_memory_t *mem, uint32_t pages) {
+  size_t bytes = (size_t)pages * SCALE_PAGE_SIZE;
+  if (bytes > mem->size) return false; /* memories never shrink below their image */
+  /* Private copies go; pages only read were never copied and cost nothing here. */
+  if (bytes && madvise(mem->data, bytes, MADV_DONTNEED) != 0) return false;
+  return shrink(mem, bytes);
 }

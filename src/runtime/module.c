@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/tier.h"
 #include "runtime/runtime.h"
 #include "wasm/interp/interp.h"
 
@@ -68,6 +69,7 @@ scale_error_t *scale_module_new(scale_engine_t *engine, const uint8_t *bytes, si
       return e;
     }
   }
+  scale__tier_module_created(m);
   *out = m;
   return NULL;
 oom:
@@ -81,6 +83,7 @@ oom:
 
 void scale_module_delete(scale_module_t *m) {
   if (!m) return;
+  scale__tier_module_deleting(m);
   if (m->codes)
     for (uint32_t i = 0; i < m->wasm->func_count; i++) scale__interp_code_free(m->codes[i]);
   free(m->codes);

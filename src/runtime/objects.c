@@ -221,8 +221,3 @@ scale_func_t *scale__func_create_wasm(scale_store_t *store, scale_instance_t *in
 
 const scale_functype_t *scale_func_type(const scale_func_t *func) { return func->type; }
 
-/* Until the AOT tier registers its code, no reference can point into it. */
-uint64_t scale__ref_to_slot_slow(const scale__ref_t *r) {
-  (void)r;
-  return 0;
-}

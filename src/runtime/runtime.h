@@ -61,6 +61,12 @@ struct scale_module {
   wasm_module_t *wasm;
   const scale_functype_t **types;   /* interned, one per type index */
   struct scale__code **codes;       /* one per defined function */
+  /* AOT object for this module once loaded (set once; NULL until then). */
+  struct scale__aot_module *_Atomic aot;
+  /* The same with fuel metering, built when a store with a fuel budget needs it. */
+  struct scale__aot_module *_Atomic aot_metered;
+  /* Tiering state (src/aot): background compile thread and its status. */
+  struct scale__aot_job *aot_job;
 };
 
 /*
@@ -104,6 +110,11 @@ struct scale_func {
   void (*finalize)(void *env);
   /* This function as a table entry (set at creation; see scale__ref_t). */
   scale__ref_t ref;
+  /* AOT tier: when set, calls from the runtime run this native entry on
+   * aot_instance (wasm2c's instance state); `code` stays valid, and the
+   * interpreter may still run it (both tiers share all state). */
+  void (*aot_entry)(void *aot_instance, uint64_t *slots);
+  void *aot_instance;
 };
 
 /*
@@ -202,14 +213,35 @@ typedef struct scale__exec {
   uint32_t depth;        /* current Wasm call depth across re-entries */
   uint32_t max_depth;
   uint64_t fuel;         /* remaining; UINT64_MAX = unlimited */
-  atomic_int interrupt;  /* set by scale_store_interrupt */
+  void *aot_caller;          /* AOT: wasm2c state of the caller of a non-AOT table entry */
+  uintptr_t aot_stack_limit; /* AOT: lowest frame address; must sit right before interrupt */
+  atomic_int interrupt;  /* SCALE__INTERRUPT_* below; set from any thread */
   scale_trap_t *pending; /* trap object raised by a host function, if any */
   uint64_t *sp;          /* interp: first free slot while a host call runs (NULL = stack) */
+  int64_t aot_fuel;      /* AOT code's fuel counter while AOT code runs (see src/aot) */
 } scale__exec_t;
+
+/*
+ * Values of exec.interrupt. Tiers check it for non-zero at function
+ * entries and loop back edges. An interrupt is one-shot (the tier clears
+ * it when it traps); a fired deadline stays set, so every later call traps
+ * too, until scale_store_set_deadline re-arms or disarms it.
+ */
+enum { SCALE__INTERRUPT_NONE = 0, SCALE__INTERRUPT_REQUESTED = 1, SCALE__INTERRUPT_DEADLINE = 2 };
+
+/*
+ * Take the store off the deadline watchdog's queue and clear a fired
+ * deadline (a pending interrupt stays). Thread-safe. Called on store
+ * deletion so the watchdog never sees a freed store.
+ */
+void scale__deadline_disarm(scale_store_t *store);
 
 struct scale_store {
   scale_engine_t *engine;
   scale__exec_t exec;
+  /* Deadline watchdog bookkeeping (deadline.c), guarded by the watchdog's lock. */
+  uint64_t deadline_at;   /* CLOCK_MONOTONIC ns at which it fires; meaningful when queued */
+  uint32_t deadline_slot; /* index in the watchdog's heap + 1; 0 = not queued */
   /* Every object allocated in the store, freed with it. */
   struct scale__arena_block *objects;
 };
@@ -245,6 +277,20 @@ scale_error_t *scale__error_new(int64_t offset, const char *fmt, ...)
  * page count or -1 when the limit or the engine cap would be exceeded.
  */
 int64_t scale__memory_grow(scale_memory_t *mem, uint32_t delta);
+/*
+ * Copy-on-write images (snapshot.c). Map @p pages pages of the memfd @p fd
+ * privately over the start of the memory's reserved range and make the
+ * memory exactly that size; anything beyond becomes inaccessible zero
+ * pages again. False when the image does not fit the memory's maximum or
+ * a system call fails; the memory must then be discarded with its store.
+ */
+bool scale__memory_map_image(scale_memory_t *mem, int fd, uint32_t pages);
+/*
+ * Drop every private page of a memory mapped with scale__memory_map_image
+ * (the image's contents reappear) and shrink it back to @p pages; pages
+ * beyond read as zero when grown again. False when a system call fails.
+ */
+bool scale__memory_reset_image(scale_memory_t *mem, uint32_t pages);
 /* Table grow shared by table.grow and scale_table_grow; -1 on failure. */
 int64_t scale__table_grow(scale_table_t *table, uint32_t delta, void *init, uint32_t max_cap);
 
@@ -267,6 +313,34 @@ scale_func_t *scale__func_create_wasm(scale_store_t *store, scale_instance_t *in
  */
 scale_error_t *scale__instantiate_bare(struct scale_linker *linker, scale_store_t *store,
                                       const scale_module_t *module, scale_instance_t **out);
+/*
+ * Snapshots (snapshot.c): the state of an initialised instance — memory
+ * contents (in sealed memfds), memory sizes, globals, tables, dropped
+ * segment flags — restored into bare instances of the same module in
+ * other stores of the same engine. Only runtime objects are read or
+ * written, never tier internals, so every tier shares them. Function
+ * references are kept as function indices and resolved per instance.
+ * A snapshot is immutable once taken and may be used from many threads.
+ */
+typedef struct scale__snapshot scale__snapshot_t;
+/*
+ * Capture @p inst. Errors when the instance imports a memory, table or
+ * global (their state is not the instance's to capture), when a table or
+ * global holds a function from outside the instance, or on out-of-memory
+ * or a failed system call.
+ */
+scale_error_t *scale__snapshot_take(const scale_instance_t *inst, scale__snapshot_t **out);
+/* Give @p inst (a bare instance of the snapshot's module) the snapshot's state. */
+scale_error_t *scale__snapshot_restore(const scale__snapshot_t *snap, scale_instance_t *inst);
+/*
+ * Bring an instance that scale__snapshot_restore filled from @p snap back
+ * to the snapshot's state; cost is proportional to the pages the instance
+ * touched, not to its memory size. On error the instance is unusable.
+ */
+scale_error_t *scale__snapshot_reset(const scale__snapshot_t *snap, scale_instance_t *inst);
+/* Release a snapshot. NULL is a no-op. */
+void scale__snapshot_delete(scale__snapshot_t *snap);
+
 /* Convert between API values and slots. */
 uint64_t scale__val_to_slot(const scale_val_t *v);
 scale_val_t scale__slot_to_val(uint64_t slot, uint8_t kind);

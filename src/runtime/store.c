@@ -29,6 +29,7 @@ scale_store_t *scale_store_new(scale_engine_t *engine) {
 
 void scale_store_delete(scale_store_t *store) {
   if (!store) return;
+  scale__deadline_disarm(store); /* the watchdog must never see a freed store */
   /* Finalizers run newest first, so later objects may refer to earlier ones. */
   struct scale__arena_block *b = store->objects;
   while (b) {
@@ -78,5 +79,7 @@ void scale_store_set_fuel(scale_store_t *store, uint64_t fuel) { store->exec.fue
 uint64_t scale_store_fuel(const scale_store_t *store) { return store->exec.fuel; }
 
 void scale_store_interrupt(scale_store_t *store) {
-  atomic_store_explicit(&store->exec.interrupt, 1, memory_order_relaxed);
+  /* A fired deadline already stops every call and must not be turned into a one-shot interrupt. */
+  int none = SCALE__INTERRUPT_NONE;
+  atomic_compare_exchange_strong(&store->exec.interrupt, &none, SCALE__INTERRUPT_REQUESTED);
 }

@@ -165,6 +165,14 @@ int main(int argc, char **argv) {
       opts.list_failures = true;
     } else if (strcmp(a, "--show-texts") == 0) {
       opts.show_texts = true;
+    } else if (strcmp(a, "--tier") == 0 && i + 1 < argc) {
+      const char *t = argv[++i];
+      if (strcmp(t, "aot") != 0 && strcmp(t, "interp") != 0) {
+        fprintf(stderr, "spectest: --tier takes interp or aot\n");
+        free(only);
+        return 2;
+      }
+      opts.aot = strcmp(t, "aot") == 0;
     } else if (strcmp(a, "--no-fork") == 0) {
       opts.no_fork = true;
     } else if (strcmp(a, "--suite") == 0 && i + 1 < argc) {
@@ -216,6 +224,19 @@ int main(int argc, char **argv) {
     fprintf(stderr, "spectest: mmap: %s\n", strerror(errno));
     return 2;
   }
+  if (opts.aot) {
+    /* Compile everything up front on all cores; the suites then hit the cache. */
+    char **chosen = calloc(nsuites, sizeof *chosen);
+    for (size_t i = 0; chosen && i < nsuites; i++) {
+      bool wanted = nonly == 0;
+      for (size_t j = 0; j < nonly; j++)
+        wanted = wanted || strcmp(only[j], suites[i]) == 0;
+      chosen[i] = wanted && strncmp(suites[i], "simd_", 5) != 0 ? suites[i] : NULL;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (chosen) spec_precompile(dir, chosen, nsuites, cpus > 0 ? (unsigned)cpus : 1);
+    free(chosen);
+  }
   spec_counts_t total;
   memset(&total, 0, sizeof total);
   size_t ran = 0, broken = 0;
@@ -247,6 +268,8 @@ int main(int argc, char **argv) {
     total.failed += shared->failed;
     total.skipped += shared->skipped;
     total.text_mismatch += shared->text_mismatch;
+    total.aot_compiled += shared->aot_compiled;
+    total.aot_failed += shared->aot_failed;
     for (int r = 0; r < SPEC_SKIP_COUNT; r++)
       total.skip_by_reason[r] += shared->skip_by_reason[r];
   }
@@ -266,6 +289,9 @@ int main(int argc, char **argv) {
       printf("note: %" PRIu64 " refused modules gave an error text other than the spec's "
              "(--show-texts lists them)\n",
              total.text_mismatch);
+    if (opts.aot)
+      printf("aot: %" PRIu64 " modules compiled to native code, %" PRIu64 " could not be\n",
+             total.aot_compiled, total.aot_failed);
     if (broken)
       printf("note: %zu suites crashed, timed out or exited badly (see FAIL lines)\n", broken);
   }

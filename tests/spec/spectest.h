@@ -47,6 +47,9 @@ typedef struct spec_counts {
   uint64_t skip_by_reason[SPEC_SKIP_COUNT];
   /* assert_invalid/malformed/unlinkable refused with a different text. */
   uint64_t text_mismatch;
+  /* --tier aot: modules compiled to native code, and modules that could not be. */
+  uint64_t aot_compiled;
+  uint64_t aot_failed;
   /* Checks in the suite (set once parsed): what a crash leaves unrun. */
   uint64_t total;
   /* Line of the command being run: where a crash or hang happened. */
@@ -62,6 +65,7 @@ typedef struct spec_options {
   bool show_texts;     /* --show-texts: print refusals whose text differs */
   unsigned timeout;    /* seconds per suite; 0 = none */
   unsigned max_print;  /* failures printed per suite; 0 = all */
+  bool aot;            /* --tier aot: compile every module to native code (a failure fails) */
 } spec_options_t;
 
 /* ---- suite.c ---- */
@@ -76,6 +80,12 @@ bool spec_suite_run(const char *suite, const char *json_path, const spec_options
 
 /* Read a whole file into a fresh buffer (NUL-added). NULL and errno on failure. */
 uint8_t *spec_file_read(const char *path, size_t cap, size_t *len);
+
+/* ---- precompile.c ---- */
+
+/* Compile the valid modules of the named suites (NULL entries skipped) into
+ * the AOT cache on `threads` threads. */
+void spec_precompile(const char *dir, char **suites, size_t nsuites, unsigned threads);
 
 /* ---- value.c ---- */
 

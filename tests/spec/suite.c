@@ -236,6 +236,18 @@ static scale_error_t *module_load(suite_t *s, const char *filename, scale_module
   }
   scale_error_t *err = scale_module_new(s->engine, bytes, len, out);
   free(bytes);
+  if (!err && s->opts->aot) {
+    /* A module the AOT tier cannot take would still pass on the interpreter:
+     * count it as a failure so that "passes on both tiers" means it. */
+    scale_error_t *cerr = scale_module_compile(*out);
+    if (cerr) {
+      s->counts->aot_failed++;
+      fail(s, "AOT compile of '%s' failed: %s", filename, scale_error_message(cerr));
+      scale_error_delete(cerr);
+    } else {
+      s->counts->aot_compiled++;
+    }
+  }
   return err;
 }
 
@@ -654,6 +666,7 @@ static void run_command(suite_t *s, const cJSON *cmd) {
 static bool suite_open(suite_t *s) {
   scale_config_t cfg;
   scale_config_default(&cfg);
+  cfg.aot_opt = 1; /* thousands of small modules: build fast, run is short */
   scale_error_t *err = scale_engine_new(&cfg, &s->engine);
   if (err) {
     fail(s, "cannot create engine: %s", scale_error_message(err));

@@ -73,6 +73,7 @@
   X(ret)                           /* R */                                                         \
   X(loop_fuel)                     /* n */                                                         \
   X(call)                          /* funcidx argbase */                                           \
+  X(call_defined)                  /* funcidx argbase: a function defined in this module */        \
   X(call_indirect)                 /* typeidx tableidx idx argbase */                              \
   X(mov)                           /* d a */                                                       \
   X(const32)                       /* d imm */                                                     \
@@ -140,7 +141,8 @@
   P(i32_shl_imm, i32_or) P(load32_u_ai, load8_u_ai) P(load32_u, store32) P(store32, i32_add_imm)   \
   P(store32, i32_and_imm) P(i32_or, load32_u) P(load8_u, i32_and_imm) P(mov, load8_u)              \
   P(store8_k, i32_add) P(i64_extend_i32_u, i32_add) P(i32_and, i32_and) P(i32_add_imm, store32)    \
-  P(load32_u, i32_add_imm) P(i32_add, load32_u_ai) P(load8_u_ai, i32_add) P(i32_add, store32)
+  P(load32_u, i32_add_imm) P(i32_add, load32_u_ai) P(load8_u_ai, i32_add) P(i32_add, store32)      \
+  P(i32_add, i32_xor_imm) P(load64_ai, f64_sub) P(f64_mul, f64_mul)
 
 /*
  * Chains: a fused op as A extends to three or more instructions, one prefix
@@ -210,9 +212,10 @@
   P(i32_add_imm, br_i32_lt_s) P(i32_add_imm, br_i32_lt_u) P(i32_add_imm, br_i32_gt_s)              \
   P(i32_add_imm, br_i32_gt_u) P(i32_add_imm, br_i32_le_s) P(i32_add_imm, br_i32_le_u)              \
   P(i32_add_imm, br_i32_ge_s) P(i32_add_imm, br_i32_ge_u) P(i32_add_imm, br_nz)                    \
-  P(i32_add_imm, br_z) P(i32_add_imm, call) P(i32_and_imm, br_i32_gt_u_imm)                        \
+  P(i32_add_imm, br_z) P(i32_add_imm, call) P(i32_add_imm, call_defined)                           \
+  P(i32_and_imm, br_i32_gt_u_imm)                                                                  \
   P(i32_and_imm, br_nz) P(i32_and_imm, br_z) P(i32_add, br_i64_lt_u) P(i32_add, br_i32_lt_u)       \
-  P(i32_add, br_i32_ne) P(i32_add, ret)
+  P(i32_add, br_i32_ne) P(i32_add, ret) P(i32_and_imm, br) P(load8_u_ai, br_table)
 
 #define SCALE_INTERP_PAIRS(P)                                                                      \
   SCALE_INTERP_PAIRS_GEN(P) SCALE_INTERP_PAIRS_BR(P) SCALE_INTERP_CHAINS(P)

@@ -576,6 +576,8 @@ static void call_op(comp_t *c, const wasm_functype_t *ft, bool indirect, uint32_
   for (uint32_t i = h0; i < c->vh; i++) materialize(c, i);
   if (indirect)
     EMIT(c, call_indirect, a, b, islot, comp_temp(c, h0));
+  else if (a >= c->m->imported_func_count)
+    EMIT(c, call_defined, a, comp_temp(c, h0));
   else
     EMIT(c, call, a, comp_temp(c, h0));
   truncate_to(c, h0);

@@ -47,10 +47,33 @@ static bool fits_imm(uint64_t bits, bool is64) {
   return !is64 || (int64_t)bits == (int64_t)(int32_t)(uint32_t)bits;
 }
 
+/* The negation of each compare, in the same order. */
+static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+
 static void numeric(comp_t *c, uint8_t op) {
   /* Pure re-labelling of bits: i32 and f32 values are kept zero-extended (code.h), so
    * i64.extend_i32_u and the reinterprets change only the type. */
   if (op == 0xad || (op >= 0xbc && op <= 0xbf)) return;
+  if (op == 0x45 && c->last == LAST_CMP && scale__interp_fresh(c)) {
+    /* eqz of an integer compare just computed: the negated compare instead, which a
+     * following branch can still fuse with. */
+    uint32_t cmp = cmp_negate[c->last_cmp], a = c->last_a, b = c->last_b;
+    bool is64 = c->last_64, imm = c->last_imm;
+    scale__interp_unemit(c, c->last_start);
+    scale__interp_pop(c);
+    int base = is64 ? (imm ? IOP_i64_eq_imm : IOP_i64_eq) : (imm ? IOP_i32_eq_imm : IOP_i32_eq);
+    uint32_t h = c->vh, start = c->len;
+    uint32_t w =
+        scale__interp_emit(c, base + (int)cmp, (const uint32_t[]){comp_temp(c, h), a, b}, 3);
+    scale__interp_result(c, start, w);
+    c->last = LAST_CMP;
+    c->last_cmp = cmp;
+    c->last_64 = is64;
+    c->last_imm = imm;
+    c->last_a = a;
+    c->last_b = b;
+    return;
+  }
   int iop = IOP_i32_eqz + (op - 0x45);
   if (is_unary(op)) {
     vval_t a = scale__interp_pop(c);

@@ -127,7 +127,12 @@ static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
 #include "wasm/interp/ops_pair.inc"
 
 out:
-  if (trap == SCALE_TRAP_INTERRUPTED) atomic_store_explicit(&x->interrupt, 0, memory_order_relaxed);
+  if (trap == SCALE_TRAP_INTERRUPTED) {
+    /* An interrupt (1) is one-shot; a fired deadline (2) stays set until re-armed. */
+    int seen = 1;
+    if (!atomic_compare_exchange_strong(&x->interrupt, &seen, 0) && seen == 2)
+      trap = SCALE_TRAP_DEADLINE;
+  }
   x->fuel = fuel;
   x->depth = entry_depth;
   x->sp = entry_sp;

@@ -1,0 +1,297 @@
+/*
+ * Running AOT code: entries from the runtime, the services generated code
+ * calls back into, trap unwinding and the fault handler.
+ *
+ * Every entry from the runtime into AOT code sets a sigjmp_buf (without
+ * saving the signal mask: that would cost a system call per call) and
+ * records it in thread-local state; a trap anywhere below (generated code,
+ * the glue, a fault in the guard region, a trap coming back from a host or
+ * interpreted callee) unwinds to it. The fault handler is installed with
+ * SA_NODEFER so that leaving it by siglongjmp leaves SIGSEGV unblocked.
+ * Faults outside AOT code, or on threads not running AOT code, go to the
+ * handler that was installed before ours.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aot/aot.h"
+#include "wasm/interp/interp.h"
+
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+struct scale_aot_ctx;
+scale_instance_t *scale__aot_ctx_instance(struct scale_aot_ctx *ctx);
+struct scale_aot_ctx *scale__aot_ctx_of_state(void *state);
+bool scale__aot_ctx_metered(struct scale_aot_ctx *ctx);
+
+/* Fuel is limited but `f` was built without metering: it must run interpreted. */
+static bool needs_meter(const scale__exec_t *x, const scale_func_t *f) {
+  return x->fuel != UINT64_MAX && !scale__aot_ctx_metered(scale__aot_ctx_of_state(f->aot_instance));
+}
+
+/* wasm_rt_trap_t values, as in src/aot/rt/wasm-rt.h. */
+enum {
+  RT_OOB = 1, RT_INT_OVERFLOW, RT_DIV_BY_ZERO, RT_INVALID_CONVERSION, RT_UNREACHABLE,
+  RT_CALL_INDIRECT, RT_UNCAUGHT_EXCEPTION, RT_EXHAUSTION, RT_TABLE_OOB, RT_UNDEFINED_ELEMENT,
+  RT_UNINITIALIZED_ELEMENT, RT_INDIRECT_TYPE,
+  /* Scale trap codes travel as SCALE_CODE_BASE + code. */
+  SCALE_CODE_BASE = 1000,
+};
+
+/* Stack left below the limit for host functions, the interpreter and signal frames. */
+#define STACK_RESERVE (256u * 1024u)
+
+typedef struct aot_thread {
+  sigjmp_buf *jb;          /* innermost runtime entry; NULL outside AOT code */
+  volatile sig_atomic_t in_aot; /* AOT code (not a host callee) is running */
+  uintptr_t stack_limit;   /* 0 until computed for this thread */
+} aot_thread_t;
+
+static _Thread_local aot_thread_t T;
+
+static uintptr_t thread_stack_limit(void) {
+  pthread_attr_t a;
+  void *lo = NULL;
+  size_t size = 0;
+  if (pthread_getattr_np(pthread_self(), &a) == 0) {
+    pthread_attr_getstack(&a, &lo, &size);
+    pthread_attr_destroy(&a);
+  }
+  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+  if (!lo || size <= STACK_RESERVE * 2) return here - 64 * 1024; /* unknown: be conservative */
+  return (uintptr_t)lo + STACK_RESERVE;
+}
+
+static int scale_code_of(int rt) {
+  if (rt >= SCALE_CODE_BASE) return rt - SCALE_CODE_BASE;
+  switch (rt) {
+  case RT_OOB: return SCALE_TRAP_MEMORY_OOB;
+  case RT_INT_OVERFLOW: return SCALE_TRAP_INT_OVERFLOW;
+  case RT_DIV_BY_ZERO: return SCALE_TRAP_INT_DIV_ZERO;
+  case RT_INVALID_CONVERSION: return SCALE_TRAP_INVALID_CONVERSION;
+  case RT_UNREACHABLE: return SCALE_TRAP_UNREACHABLE;
+  case RT_CALL_INDIRECT: return SCALE_TRAP_INDIRECT_TYPE;
+  case RT_EXHAUSTION: return SCALE_TRAP_STACK_EXHAUSTED;
+  case RT_TABLE_OOB: return SCALE_TRAP_TABLE_OOB;
+  case RT_UNDEFINED_ELEMENT: return SCALE_TRAP_UNDEFINED_ELEMENT;
+  case RT_UNINITIALIZED_ELEMENT: return SCALE_TRAP_UNINITIALIZED_ELEMENT;
+  case RT_INDIRECT_TYPE: return SCALE_TRAP_INDIRECT_TYPE;
+  default: return SCALE_TRAP_UNREACHABLE;
+  }
+}
+
+/* ---- fuel ----------------------------------------------------------- */
+
+/* AOT code counts down a signed counter; the store keeps "remaining, UINT64_MAX = unlimited". */
+static void fuel_to_aot(scale__exec_t *x) {
+  x->aot_fuel = x->fuel > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)x->fuel;
+}
+static void fuel_from_aot(scale__exec_t *x) {
+  if (x->fuel == UINT64_MAX) return;
+  x->fuel = x->aot_fuel < 0 ? 0 : (uint64_t)x->aot_fuel;
+}
+
+/* ---- fault handler ------------------------------------------------------ */
+
+static struct sigaction old_segv, old_bus;
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+static void on_fault(int sig, siginfo_t *info, void *uc) {
+  if (T.in_aot && T.jb) {
+    T.in_aot = 0;
+    siglongjmp(*T.jb, RT_OOB);
+  }
+  /* Not ours: hand it to whoever was there before, or die as we would have. */
+  struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
+  if (old->sa_flags & SA_SIGINFO) {
+    old->sa_sigaction(sig, info, uc);
+  } else if (old->sa_handler != SIG_IGN && old->sa_handler != SIG_DFL) {
+    old->sa_handler(sig);
+  } else {
+    signal(sig, SIG_DFL); /* the faulting instruction runs again and ends the process */
+  }
+}
+
+static void install_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, &old_segv);
+  sigaction(SIGBUS, &sa, &old_bus);
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+/* Unwind to the innermost entry with a Scale trap code. */
+__attribute__((noreturn)) static void raise_scale(int code) {
+  T.in_aot = 0;
+  siglongjmp(*T.jb, SCALE_CODE_BASE + code);
+}
+
+static atomic_bool handler_ready;
+
+int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots) {
+  if (UNLIKELY(!atomic_load_explicit(&handler_ready, memory_order_acquire))) {
+    pthread_once(&handler_once, install_handler);
+    atomic_store_explicit(&handler_ready, true, memory_order_release);
+  }
+  scale__exec_t *x = &store->exec;
+  if (UNLIKELY(needs_meter(x, f))) {
+    if (!scale__exec_ready(store)) return SCALE_TRAP_STACK_EXHAUSTED;
+    return scale__interp_invoke(store, f, slots); /* same state, counted instruction by instruction */
+  }
+  if (!T.stack_limit) T.stack_limit = thread_stack_limit();
+  if ((uintptr_t)__builtin_frame_address(0) < T.stack_limit) return SCALE_TRAP_STACK_EXHAUSTED;
+  x->aot_stack_limit = T.stack_limit;
+  if (atomic_load_explicit(&x->interrupt, memory_order_relaxed) == SCALE__INTERRUPT_DEADLINE)
+    return SCALE_TRAP_DEADLINE;
+  sigjmp_buf jb;
+  sigjmp_buf *saved_jb = T.jb;
+  sig_atomic_t saved_in = T.in_aot;
+  fuel_to_aot(x);
+  int rt = sigsetjmp(jb, 0);
+  if (rt == 0) {
+    T.jb = &jb;
+    T.in_aot = 1;
+    f->aot_entry(f->aot_instance, slots);
+  }
+  T.jb = saved_jb;
+  T.in_aot = saved_in;
+  int code = rt ? scale_code_of(rt) : 0;
+  if (code == SCALE_TRAP_UNREACHABLE) {
+    /* The checks inserted by prepare end in `unreachable`: tell them apart. */
+    int seen = atomic_load(&x->interrupt);
+    if (seen == SCALE__INTERRUPT_DEADLINE) {
+      code = SCALE_TRAP_DEADLINE;
+    } else if (seen == SCALE__INTERRUPT_REQUESTED) {
+      int one = SCALE__INTERRUPT_REQUESTED;
+      atomic_compare_exchange_strong(&x->interrupt, &one, SCALE__INTERRUPT_NONE);
+      code = SCALE_TRAP_INTERRUPTED;
+    } else if (x->aot_fuel < 0) {
+      code = SCALE_TRAP_FUEL_EXHAUSTED;
+    }
+  }
+  fuel_from_aot(x);
+  return code;
+}
+
+/* ---- services for generated code ---------------------------------------- */
+
+static __attribute__((noreturn)) void vt_trap(int code) {
+  T.in_aot = 0;
+  siglongjmp(*T.jb, code);
+}
+
+static uint32_t vt_type_id(const uint8_t *kinds, uint32_t np, uint32_t nr) {
+  return scale__type_id(kinds, np, nr);
+}
+
+static uint32_t vt_memory_grow(void *mem, uint32_t delta) {
+  int64_t r = scale__memory_grow((scale_memory_t *)mem, delta);
+  return r < 0 ? UINT32_MAX : (uint32_t)r;
+}
+
+static uint32_t vt_table_grow(void *table, uint32_t delta, const void *init) {
+  scale_table_t *t = table;
+  uint64_t slot = t->elem_type == WASM_FUNCREF ? scale__ref_to_slot(init)
+                                                : (uint64_t)(uintptr_t) * (void *const *)init;
+  int64_t r = scale__table_grow(t, delta, (void *)(uintptr_t)slot, UINT32_MAX);
+  return r < 0 ? UINT32_MAX : (uint32_t)r;
+}
+
+/* Run a function that is not AOT code of the current entry (host, interpreted, or another instance). */
+static void call_any(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
+                     scale_instance_t *caller) {
+  scale__exec_t *x = &store->exec;
+  if (f->aot_entry && !needs_meter(x, f)) {
+    /* AOT to AOT across instances: same thread, same store, same unwinding target. */
+    f->aot_entry(f->aot_instance, slots);
+    return;
+  }
+  T.in_aot = 0;
+  fuel_from_aot(x);
+  int code;
+  if (f->code) {
+    if (!scale__exec_ready(store)) {
+      store->exec.pending = scale_trap_new("out of memory for the value stack");
+      code = SCALE_TRAP_HOST;
+    } else {
+      code = scale__interp_invoke(store, f, slots);
+    }
+  } else {
+    code = scale__call_host(store, f, slots, caller);
+  }
+  fuel_to_aot(x);
+  if (code) raise_scale(code);
+  T.in_aot = 1;
+}
+
+static void vt_call_import(struct scale_aot_ctx *ctx, uint32_t index, uint64_t *slots) {
+  scale_instance_t *inst = scale__aot_ctx_instance(ctx);
+  call_any(inst->store, inst->funcs[index], slots, inst);
+}
+
+static void vt_call_func(void *func, uint64_t *slots) {
+  const scale_func_t *f = func;
+  /* The glue stored the calling instance's state just before the call. */
+  void *caller = f->store->exec.aot_caller;
+  f->store->exec.aot_caller = NULL;
+  call_any(f->store, f, slots, caller ? scale__aot_ctx_instance(scale__aot_ctx_of_state(caller)) : f->instance);
+}
+
+static void *vt_memory(struct scale_aot_ctx *ctx, uint32_t i) {
+  return scale__aot_ctx_instance(ctx)->memories[i];
+}
+static void *vt_table(struct scale_aot_ctx *ctx, uint32_t i) {
+  return scale__aot_ctx_instance(ctx)->tables[i];
+}
+static void *vt_global(struct scale_aot_ctx *ctx, uint32_t i) {
+  scale_global_t *g = scale__aot_ctx_instance(ctx)->globals[i];
+  return g->type.kind == SCALE_FUNCREF ? (void *)&g->ref : (void *)&g->value;
+}
+static void *vt_fuel(struct scale_aot_ctx *ctx) {
+  return &scale__aot_ctx_instance(ctx)->store->exec.aot_fuel;
+}
+static void *vt_stop(struct scale_aot_ctx *ctx) {
+  return &scale__aot_ctx_instance(ctx)->store->exec.interrupt;
+}
+static void vt_slot_to_ref(uint64_t slot, void *out) {
+  scale__ref_t r = scale__slot_to_ref(slot);
+  memcpy(out, &r, sizeof r);
+}
+static uint64_t vt_ref_to_slot(const void *entry) { return scale__ref_to_slot(entry); }
+
+static const scale_aot_vt_t VT = {
+    vt_trap,       vt_type_id, vt_memory_grow, vt_table_grow, vt_call_import,
+    vt_call_func,  vt_memory,  vt_table,       vt_global,     vt_fuel,
+    vt_stop,       vt_slot_to_ref, vt_ref_to_slot, scale__foreign_fn,
+};
+
+const scale_aot_vt_t *scale__aot_vt(void) { return &VT; }
+
+/* The layouts generated code assumes (src/aot/rt/wasm-rt.h). */
+_Static_assert(offsetof(struct scale_memory, data) == 0 && offsetof(struct scale_memory, size) == 8 &&
+                   offsetof(struct scale_memory, pages) == 16 &&
+                   offsetof(struct scale_memory, max_pages) == 20,
+               "scale_memory must start like wasm_rt_memory_t");
+_Static_assert(offsetof(struct scale_table, data) == 0 &&
+                   offsetof(struct scale_table, max_size) == 8 &&
+                   offsetof(struct scale_table, size) == 12,
+               "scale_table must start like wasm_rt_funcref_table_t");
+_Static_assert(sizeof(scale__ref_t) == 24 && offsetof(scale__ref_t, fn) == 8 &&
+                   offsetof(scale__ref_t, env) == 16,
+               "scale__ref_t must be laid out like wasm_rt_funcref_t");
+_Static_assert(sizeof(atomic_int) == 4, "the stop flag is read as a 32-bit integer");
+_Static_assert(offsetof(scale__exec_t, interrupt) - offsetof(scale__exec_t, aot_stack_limit) ==
+                   sizeof(uintptr_t),
+               "generated code finds the stack limit right before the stop flag");
+_Static_assert(offsetof(scale__exec_t, interrupt) - offsetof(scale__exec_t, aot_caller) ==
+                   2 * sizeof(void *),
+               "generated code stores the caller two words before the stop flag");

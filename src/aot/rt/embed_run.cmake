@@ -1,0 +1,13 @@
+# Script mode: write OUT, a C file with each header as a byte array.
+set(_c "/* Generated from src/aot/rt by embed_run.cmake. Do not edit. */\n#include <stddef.h>\n")
+foreach(_pair "wasm-rt.h;scale__aot_wasm_rt_h" "scale-aot.h;scale__aot_abi_h")
+  list(GET _pair 0 _file)
+  list(GET _pair 1 _sym)
+  file(READ ${IN_DIR}/${_file} _hex HEX)
+  string(LENGTH "${_hex}" _n)
+  math(EXPR _bytes "${_n} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," _arr "${_hex}")
+  string(APPEND _c "extern const unsigned char ${_sym}[];\nextern const size_t ${_sym}_len;\n")
+  string(APPEND _c "const unsigned char ${_sym}[] = {${_arr}0};\nconst size_t ${_sym}_len = ${_bytes};\n")
+endforeach()
+file(WRITE ${OUT} "${_c}")

@@ -1,0 +1,28 @@
+;; Imports of every kind, interleaved, to check the per-kind numbering of
+;; the prepared module's imports ("f0", "m0", "f1", "g0", "t0", ...).
+(module
+  (type $v_i (func (result i32)))
+  (import "env" "one" (func $one (result i32)))
+  (import "env" "mem" (memory 1))
+  (import "env" "seven" (func $seven (result i32)))
+  (import "env" "gin" (global $gin (mut i32)))
+  (import "env" "tab" (table 4 funcref))
+  (global $mine (mut i32) (i32.const 100))
+  (elem (i32.const 1) func $seven $one)
+  (data (i32.const 8) "\05\00\00\00")
+  (func (export "calc") (result i32)
+    (global.set $gin (i32.add (global.get $gin) (call $seven)))
+    (global.set $mine (i32.sub (global.get $mine) (call $one)))
+    (i32.add
+      (i32.add (global.get $gin) (global.get $mine))
+      (i32.add (i32.load (i32.const 8))
+               (call_indirect (type $v_i) (i32.const 1)))))
+  (func (export "store") (param i32) (result i32)
+    (i32.store (i32.const 8) (i32.add (i32.load (i32.const 8)) (local.get 0)))
+    (i32.load (i32.const 8)))
+  (export "f0" (func $one))
+  (export "f1" (func $seven))
+  (export "m0" (memory 0))
+  (export "g0" (global $gin))
+  (export "g1" (global $mine))
+  (export "t0" (table 0)))
