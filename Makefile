@@ -70,6 +70,8 @@ tsan: setup
 bench: build
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_all
 	python3 bench/run.py --build-dir $(BUILD) $(BENCH_ARGS)
+	python3 bench/aot.py --build-dir $(BUILD)
+	$(BUILD)/bench/snapshot_bench
 
 fuzz-short: setup
 	bash fuzz/run-short.sh $(FUZZ_SECONDS)

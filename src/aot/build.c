@@ -30,7 +30,7 @@ extern const unsigned char scale__aot_abi_h[];
 extern const size_t scale__aot_abi_h_len;
 
 /* Bump when the glue generator or the patches below change. */
-#define GLUE_VERSION "glue-4"
+#define GLUE_VERSION "glue-5"
 #define MAX_OBJECT_BYTES (1u << 30)
 
 void scale__sha256_hex(const void *data, size_t len, char out[65]) {

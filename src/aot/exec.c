@@ -149,7 +149,9 @@ int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slo
   }
   if (!T.stack_limit) T.stack_limit = thread_stack_limit();
   if ((uintptr_t)__builtin_frame_address(0) < T.stack_limit) return SCALE_TRAP_STACK_EXHAUSTED;
-  x->aot_stack_limit = T.stack_limit;
+  __atomic_store_n(&x->aot_stack_limit, T.stack_limit, __ATOMIC_RELAXED);
+  /* An interrupt that arrived before the line above lost its poke: poke again. */
+  if (atomic_load_explicit(&x->interrupt, memory_order_relaxed)) scale__exec_poke(x);
   if (atomic_load_explicit(&x->interrupt, memory_order_relaxed) == SCALE__INTERRUPT_DEADLINE)
     return SCALE_TRAP_DEADLINE;
   sigjmp_buf jb;
@@ -165,8 +167,9 @@ int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slo
   T.jb = saved_jb;
   T.in_aot = saved_in;
   int code = rt ? scale_code_of(rt) : 0;
-  if (code == SCALE_TRAP_UNREACHABLE) {
-    /* The checks inserted by prepare end in `unreachable`: tell them apart. */
+  if (code == SCALE_TRAP_UNREACHABLE || code == SCALE_TRAP_STACK_EXHAUSTED) {
+    /* The checks inserted by prepare end in `unreachable`, a poked stack limit in
+     * "call stack exhausted": tell them from the real thing by the flag. */
     int seen = atomic_load(&x->interrupt);
     if (seen == SCALE__INTERRUPT_DEADLINE) {
       code = SCALE_TRAP_DEADLINE;

@@ -74,6 +74,8 @@ bool scale__aot_instrument(const uint8_t *base, const uint8_t *code, const uint8
     scale__aot_buf_bytes(out, code + copied, cp->pos - copied);
     copied = cp->pos;
     uint64_t k = cp->count ? cp->count : 1;
+    if (!meter && cp->pos == 0)
+      continue; /* entry: the runtime interrupts calls by poisoning the stack limit instead */
     if (!meter) {
       /* Interruption only (deadline, interrupt): global.get S; if; unreachable; end.
        * A load and a branch: no store and no dependency from one check to the next. */

@@ -103,6 +103,7 @@ static void *watchdog(void *arg) {
       heap_remove(first);
       atomic_store_explicit(&first->exec.interrupt, SCALE__INTERRUPT_DEADLINE,
                             memory_order_relaxed);
+      scale__exec_poke(&first->exec);
       continue;
     }
     uint64_t at = first->deadline_at;
@@ -176,10 +177,11 @@ void scale_store_set_deadline(scale_store_t *store, uint64_t timeout_ns) {
     store->deadline_at = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
     if (!wd.started) start();
     /* Without a watchdog (or room to queue) a deadline could never fire: fire it now. */
-    if (wd.failed || !heap_push(store))
+    if (wd.failed || !heap_push(store)) {
       atomic_store_explicit(&store->exec.interrupt, SCALE__INTERRUPT_DEADLINE,
                             memory_order_relaxed);
-    else if (store->deadline_slot == 1)
+      scale__exec_poke(&store->exec);
+    } else if (store->deadline_slot == 1)
       pthread_cond_signal(&wd.wake); /* the earliest changed: recompute the sleep */
   }
   pthread_mutex_unlock(&wd.lock);

@@ -230,6 +230,18 @@ typedef struct scale__exec {
 enum { SCALE__INTERRUPT_NONE = 0, SCALE__INTERRUPT_REQUESTED = 1, SCALE__INTERRUPT_DEADLINE = 2 };
 
 /*
+ * Make running AOT code notice exec.interrupt at its next function entry
+ * too (AOT code without fuel metering checks the stop flag only at loop
+ * headers; every function prologue compares the frame address with the
+ * stack limit, so a limit above every address stops it there). Call after
+ * setting exec.interrupt, from any thread. The next entry into AOT code
+ * resets the limit.
+ */
+static inline void scale__exec_poke(scale__exec_t *x) {
+  __atomic_store_n(&x->aot_stack_limit, UINTPTR_MAX, __ATOMIC_RELAXED);
+}
+
+/*
  * Take the store off the deadline watchdog's queue and clear a fired
  * deadline (a pending interrupt stays). Thread-safe. Called on store
  * deletion so the watchdog never sees a freed store.

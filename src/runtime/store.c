@@ -82,4 +82,5 @@ void scale_store_interrupt(scale_store_t *store) {
   /* A fired deadline already stops every call and must not be turned into a one-shot interrupt. */
   int none = SCALE__INTERRUPT_NONE;
   atomic_compare_exchange_strong(&store->exec.interrupt, &none, SCALE__INTERRUPT_REQUESTED);
+  scale__exec_poke(&store->exec);
 }

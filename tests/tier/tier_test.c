@@ -279,6 +279,16 @@ static void test_limits(scale_engine_t *engine) {
   CHECK(trap_is(call(&w, "add", (int32_t[]){1, 1}, 2, &r), SCALE_TRAP_DEADLINE, "deadline"));
   scale_store_set_deadline(w.store, 0);
   CHECK(!call(&w, "add", (int32_t[]){1, 1}, 2, &r) && r == 2);
+  /* recursion without any loop (only function entries to check) stops too */
+  CHECK(!call(&w, "fibr", (int32_t[]){20}, 1, &r) && r == 6765);
+  scale_store_set_deadline(w.store, 50u * 1000u * 1000u);
+  CHECK(trap_is(call(&w, "fibr", (int32_t[]){60}, 1, &r), SCALE_TRAP_DEADLINE, "deadline exceeded"));
+  scale_store_set_deadline(w.store, 0);
+  pthread_t th2;
+  pthread_create(&th2, NULL, interrupt_later, w.store);
+  CHECK(trap_is(call(&w, "fibr", (int32_t[]){60}, 1, &r), SCALE_TRAP_INTERRUPTED, "interrupted"));
+  pthread_join(th2, NULL);
+  CHECK(!call(&w, "fibr", (int32_t[]){10}, 1, &r) && r == 55);
   /* unbounded recursion ends in a trap, not a crash, and the store goes on */
   CHECK(trap_is(call(&w, "deep", (int32_t[]){0}, 1, &r), SCALE_TRAP_STACK_EXHAUSTED,
                 "call stack exhausted"));

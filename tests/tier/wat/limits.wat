@@ -27,4 +27,13 @@
       local.get 0 i32.const 1 i32.sub local.tee 0
       br_if $l)
     local.get 1)
+  (func $fibr (export "fibr") (param i32) (result i32)
+    local.get 0 i32.const 2 i32.lt_u
+    if (result i32)
+      local.get 0
+    else
+      local.get 0 i32.const 1 i32.sub call $fibr
+      local.get 0 i32.const 2 i32.sub call $fibr
+      i32.add
+    end)
 )
