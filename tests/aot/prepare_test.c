@@ -208,8 +208,8 @@ static bool check_segments(const wasm_module_t *m, const wasm_module_t *o) {
 }
 
 /*
- * Undo the instrumentation of one body: at entry and after every loop's
- * block type the exact check sequence must be present; removing all of them
+ * Undo the instrumentation of one body: at entry (metered builds only) and
+ * after every loop's block type the exact check sequence must be present; removing all of them
  * must give the original code, and the charges must add up to the number of
  * original instructions.
  */
@@ -225,7 +225,9 @@ static bool strip_checks(const uint8_t *base, const uint8_t *code, uint32_t len,
   const uint8_t *end = code + len;
   wasm_reader_t r = {base, code, end, "unexpected end", &diag};
   size_t n = 0;
-  bool at_check = true;
+  /* Stop-only builds check loop headers only: entries are interrupted through the
+   * stack limit (see src/aot/instrument.c). */
+  bool at_check = meter;
   *charged = *instrs = 0;
   while (r.p < end) {
     wasm_instr_t in;
