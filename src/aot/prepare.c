@@ -41,7 +41,7 @@ typedef struct prepare {
   size_t len;
   bool checks;
   bool meter; /* with checks: fuel too, not only the stop flag */
-  uint32_t fuel_global; /* valid only with checks */
+  uint32_t fuel_global; /* the imported fuel and stop globals (G, G+1) */
   uint32_t stop_global;
   raw_sections_t raw;
   scale__aot_buf_t out;

@@ -41,7 +41,9 @@
  *      global.get F; i64.const K; i64.sub; global.set F;
  *      global.get F; i64.const 0; i64.lt_s; global.get S; i32.or;
  *      if (empty) unreachable end
- *    With checks and no_fuel, the sequence is only the stop test:
+ *    With checks and no_fuel, the sequence is only the stop test, and only
+ *    after loop block types (not at entry: the runtime interrupts calls
+ *    through the stack limit instead):
  *      global.get S; if (empty) unreachable end
  *    Bodies are otherwise byte-identical (local declarations included);
  *    only their size LEB128 is re-encoded.
