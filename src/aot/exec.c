@@ -220,17 +220,7 @@ static void call_any(scale_store_t *store, const scale_func_t *f, uint64_t *slot
   }
   T.in_aot = 0;
   fuel_from_aot(x);
-  int code;
-  if (f->code) {
-    if (!scale__exec_ready(store)) {
-      store->exec.pending = scale_trap_new("out of memory for the value stack");
-      code = SCALE_TRAP_HOST;
-    } else {
-      code = scale__interp_invoke(store, f, slots);
-    }
-  } else {
-    code = scale__call_host(store, f, slots, caller);
-  }
+  int code = scale__invoke(store, f, slots, caller); /* an unmetered AOT callee runs interpreted */
   fuel_to_aot(x);
   if (code) raise_scale(code);
   T.in_aot = 1;

@@ -74,6 +74,18 @@ int scale__call_host(scale_store_t *store, const scale_func_t *f, uint64_t *slot
   return scale_trap_code(trap);
 }
 
+int scale__invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
+                  scale_instance_t *caller) {
+  if (f->aot_entry) return scale__aot_invoke(store, f, slots);
+  if (!f->code) return scale__call_host(store, f, slots, caller);
+  if (!scale__exec_ready(store)) {
+    scale_trap_delete(store->exec.pending);
+    store->exec.pending = scale_trap_new("out of memory for the value stack");
+    return SCALE_TRAP_HOST;
+  }
+  return scale__interp_invoke(store, f, slots);
+}
+
 scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
                                const scale_val_t *args, size_t nargs, scale_val_t *results,
                                size_t nresults, scale_trap_t **trap) {
@@ -105,8 +117,7 @@ scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
     if (!slots) return scale__error_new(-1, "out of memory");
   }
   for (size_t i = 0; i < nargs; i++) slots[i] = scale__val_to_slot(&args[i]);
-  int code = func->aot_entry ? scale__aot_invoke(store, func, slots)
-                             : scale__interp_invoke(store, func, slots);
+  int code = scale__invoke(store, func, slots, NULL);
   if (code) {
     *trap = take_trap(store, code);
   } else {
@@ -119,14 +130,6 @@ scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
 
 scale_trap_t *scale_func_call_raw(scale_store_t *store, const scale_func_t *func,
                                   scale_raw_t *slots) {
-  int code;
-  if (func->aot_entry) {
-    code = scale__aot_invoke(store, func, slots);
-  } else if (func->code) {
-    if (!scale__exec_ready(store)) return scale_trap_new("out of memory for the value stack");
-    code = scale__interp_invoke(store, func, slots);
-  } else {
-    code = scale__call_host(store, func, slots, NULL);
-  }
+  int code = scale__invoke(store, func, slots, NULL);
   return code ? take_trap(store, code) : NULL;
 }

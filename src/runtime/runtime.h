@@ -278,6 +278,15 @@ bool scale__exec_ready(scale_store_t *store);
 int scale__call_host(scale_store_t *store, const scale_func_t *func, uint64_t *slots,
                      scale_instance_t *caller);
 
+/*
+ * Call any function on slots, on whichever tier it has: AOT code, the
+ * interpreter, or a host function (which sees @p caller). Returns 0 or the
+ * trap code, the trap object left in store->exec.pending as for
+ * scale__call_host. The one dispatch every calling path shares.
+ */
+int scale__invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
+                  scale_instance_t *caller);
+
 /* Build an owned trap object for a code (spec wording). Never NULL (a static OOM trap). */
 scale_trap_t *scale__trap_from_code(scale_trap_code_t code);
 /* Build an owned error; message formatted; offset -1 if none. Never NULL. */

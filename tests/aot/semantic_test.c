@@ -21,39 +21,10 @@
 #include <string.h>
 
 #include "aot/prepare.h"
+#include "../common/check.h"
 #include "scale.h"
 #include "util/leb128.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                    \
-  do {                                                                                 \
-    if (cond) {                                                                        \
-      passed++;                                                                        \
-    } else {                                                                           \
-      failed++;                                                                        \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);         \
-    }                                                                                  \
-  } while (0)
-
-static uint8_t *read_file(const char *dir, const char *name, size_t *len) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open '%s'\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc((size_t)n + 1);
-  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-    exit(2);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
 
 /* ---- the "env" imports: fresh objects for every instance ---------- */
 
@@ -486,8 +457,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   size_t sem_len, imp_len;
-  uint8_t *sem = read_file(argv[1], "sem.wasm", &sem_len);
-  uint8_t *imp = read_file(argv[1], "imp.wasm", &imp_len);
+  uint8_t *sem = check_read_file(argv[1], "sem.wasm", &sem_len);
+  uint8_t *imp = check_read_file(argv[1], "imp.wasm", &imp_len);
   for (int v = 0; v < 3; v++) { /* no checks, checks, stop-only checks */
     scale__prepare_opts_t opts = {.checks = v >= 1, .no_fuel = v == 2};
     run_calls(eng, sem, sem_len, &opts, sem_calls, sizeof sem_calls / sizeof *sem_calls);

@@ -12,19 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/check.h"
 #include "scale.h"
-
-static atomic_int passed, failed;
-
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (cond) {                                                                                    \
-      atomic_fetch_add(&passed, 1);                                                                \
-    } else {                                                                                       \
-      atomic_fetch_add(&failed, 1);                                                                \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                     \
-    }                                                                                              \
-  } while (0)
 
 /* An error here means the test itself is broken: report and stop. */
 static inline void ok_or_die(scale_error_t *e, const char *what) {
@@ -35,21 +24,10 @@ static inline void ok_or_die(scale_error_t *e, const char *what) {
 
 static inline scale_module_t *load_module(scale_engine_t *engine, const char *dir,
                                           const char *name) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open '%s'\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc((size_t)n);
-  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
+  size_t n = 0;
+  uint8_t *buf = check_read_file(dir, name, &n);
   scale_module_t *m = NULL;
-  ok_or_die(scale_module_new(engine, buf, (size_t)n, &m), name);
+  ok_or_die(scale_module_new(engine, buf, n, &m), name);
   free(buf);
   return m;
 }

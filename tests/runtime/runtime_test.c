@@ -11,37 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/check.h"
 #include "scale.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                    \
-  do {                                                                                 \
-    if (cond) {                                                                        \
-      passed++;                                                                        \
-    } else {                                                                           \
-      failed++;                                                                        \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);         \
-    }                                                                                  \
-  } while (0)
-
-static uint8_t *read_file(const char *dir, const char *name, size_t *len) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open '%s'\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc((size_t)n);
-  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
 
 /* ---- host functions ------------------------------------------------ */
 
@@ -119,7 +91,7 @@ static void *interrupt_later(void *arg) {
 
 static void test_basic(scale_engine_t *engine, const char *dir) {
   size_t len;
-  uint8_t *bytes = read_file(dir, "basic.wasm", &len);
+  uint8_t *bytes = check_read_file(dir, "basic.wasm", &len);
   scale_module_t *module = NULL;
   scale_error_t *err = scale_module_new(engine, bytes, len, &module);
   CHECK(err == NULL);
@@ -307,7 +279,7 @@ static void test_limits(const char *dir) {
   scale_engine_t *engine = NULL;
   CHECK(scale_engine_new(&cfg, &engine) == NULL);
   size_t len;
-  uint8_t *bytes = read_file(dir, "bigmem.wasm", &len);
+  uint8_t *bytes = check_read_file(dir, "bigmem.wasm", &len);
   scale_module_t *module = NULL;
   CHECK(scale_module_new(engine, bytes, len, &module) == NULL);
   free(bytes);

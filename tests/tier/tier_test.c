@@ -15,38 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/check.h"
 #include "scale.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (cond) {                                                                                    \
-      passed++;                                                                                    \
-    } else {                                                                                       \
-      failed++;                                                                                    \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                     \
-    }                                                                                              \
-  } while (0)
 
 static uint8_t *wasm_bytes;
 static size_t wasm_len;
 
 static void read_module(const char *dir) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/limits.wasm", dir);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "tier_test: cannot open '%s'\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  wasm_bytes = malloc((size_t)n);
-  if (!wasm_bytes || fread(wasm_bytes, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
-  wasm_len = (size_t)n;
+  wasm_bytes = check_read_file(dir, "limits.wasm", &wasm_len);
 }
 
 static scale_trap_t *host_twice(void *env, scale_caller_t *caller, const scale_val_t *args,
