@@ -10,7 +10,11 @@ set -euo pipefail
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SCALE_FUZZ_BUILD:-$root/build-fuzz}
-targets=(fuzz_decode fuzz_run fuzz_prepare fuzz_diff)
+targets=()
+for src in "$root"/fuzz/*.c; do
+  name=$(basename "$src" .c)
+  targets+=("fuzz_$name")
+done
 
 if ! command -v clang >/dev/null; then
   echo "run-short: clang not found (libFuzzer needs it)" >&2

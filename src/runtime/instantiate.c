@@ -166,6 +166,8 @@ static int init_segments(scale_instance_t *inst) {
   return 0;
 }
 
+static void release_module(void *module) { scale__module_release(module); }
+
 scale_error_t *scale__instantiate_bare(scale_linker_t *linker, scale_store_t *store,
                                       const scale_module_t *module, scale_instance_t **out) {
   if (!store || !module || !out) return scale__error_new(-1, "invalid argument");
@@ -173,6 +175,10 @@ scale_error_t *scale__instantiate_bare(scale_linker_t *linker, scale_store_t *st
     return scale__error_new(-1, "module and store belong to different engines");
   scale_instance_t *inst = scale__store_alloc(store, sizeof *inst);
   if (!inst) return scale__error_new(-1, "out of memory");
+  /* The instance keeps the module's code and types alive past scale_module_delete. */
+  if (!scale__store_on_delete(store, release_module, (void *)module))
+    return scale__error_new(-1, "out of memory");
+  scale__module_retain(module);
   inst->store = store;
   inst->module = module;
   inst->types = module->types;

@@ -48,6 +48,7 @@ scale_error_t *scale_module_new(scale_engine_t *engine, const uint8_t *bytes, si
   scale_error_t *e = decode_and_validate(bytes, len, &w);
   if (e) return e;
   scale_module_t *m = calloc(1, sizeof *m);
+  if (m) atomic_init(&m->refs, 1);
   if (!m) goto oom;
   m->engine = engine;
   m->wasm = w;
@@ -81,8 +82,16 @@ oom:
   return scale__error_new(-1, "out of memory");
 }
 
-void scale_module_delete(scale_module_t *m) {
+void scale_module_delete(scale_module_t *m) { scale__module_release(m); }
+
+void scale__module_retain(const scale_module_t *m) {
+  atomic_fetch_add_explicit(&((scale_module_t *)m)->refs, 1, memory_order_relaxed);
+}
+
+void scale__module_release(const scale_module_t *cm) {
+  scale_module_t *m = (scale_module_t *)cm;
   if (!m) return;
+  if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
   scale__tier_module_deleting(m);
   if (m->codes)
     for (uint32_t i = 0; i < m->wasm->func_count; i++) scale__interp_code_free(m->codes[i]);

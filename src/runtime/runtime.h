@@ -67,7 +67,15 @@ struct scale_module {
   struct scale__aot_module *_Atomic aot_metered;
   /* Tiering state (src/aot): background compile thread and its status. */
   struct scale__aot_job *aot_job;
+  /* Owners: the caller of scale_module_new plus one per live instance, so
+   * scale_module_delete may come before the stores that hold instances. */
+  _Atomic uint32_t refs;
 };
+
+/* Take one more reference to @p m (an instance being created). Thread-safe. */
+void scale__module_retain(const scale_module_t *m);
+/* Drop one reference; the last one frees the module. Thread-safe. */
+void scale__module_release(const scale_module_t *m);
 
 /*
  * Process-wide id of a signature: equal signatures get the same id in every

@@ -264,6 +264,13 @@ static void test_basic(scale_engine_t *engine, const char *dir) {
         strcmp(scale_trap_message(trap), "call stack exhausted") == 0);
   scale_trap_delete(trap);
 
+  /* Regression: instances outlive scale_module_delete (each holds a reference);
+   * the module's code used to be freed under them. */
+  scale_module_delete(module);
+  module = NULL;
+  err = scale_func_call(store, export_func(inst, "add"), args, 2, res, 1, &trap);
+  CHECK(!err && !trap && res[0].of.i32 == 5);
+
 done:
   scale_functype_delete(i32_i32);
   scale_functype_delete(void_void);
