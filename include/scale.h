@@ -56,5 +56,10 @@
 #include "scale/linker.h"
 #include "scale/wasi.h"
 #include "scale/pool.h"
+#include "scale/polyglot.h"
+#include "scale/scalefile.h"
+#include "scale/function.h"
+#include "scale/http_signature.h"
+#include "scale/signature.h"
 
 #endif

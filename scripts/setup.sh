@@ -12,9 +12,10 @@ required=(
   libclang-rt-14-dev                  # libFuzzer and the sanitizer runtimes for clang
   wabt binaryen                       # wat2wasm, wasm-validate, wasm-opt for tests and tools
   clang-format-14                     # make format / format-check
+  libuv1-dev libhttp-parser-dev       # the HTTP server (src/http): event loops, request parser
 )
 # Optional: used when present, never a reason to fail.
-optional=(ninja-build)
+optional=(ninja-build curl wrk nginx-light) # curl: HTTP tests; wrk, nginx: HTTP benchmarks
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -35,6 +35,29 @@ void scale_error_delete(scale_error_t *err);
  */
 scale_error_t *scale_error_new(const char *message);
 
+/**
+ * What kind of failure an error reports, for callers that map failures to
+ * responses (an HTTP server answers a guest error differently from a
+ * limit). Errors from the module, linker and store APIs are GENERIC; the
+ * function and chain API (scale/function.h) sets the others.
+ */
+typedef enum scale_error_kind {
+  SCALE_ERROR_GENERIC = 0, /**< anything else: bad input, out-of-memory, a failed system call */
+  SCALE_ERROR_GUEST,       /**< the guest returned a Polyglot Error value (its own error) */
+  SCALE_ERROR_TRAP,        /**< the guest trapped (unreachable, out of bounds access, ...) */
+  SCALE_ERROR_LIMIT,       /**< a limit stopped the guest: fuel, deadline, memory cap */
+  SCALE_ERROR_BAD_OUTPUT,  /**< the guest broke the ABI: bad pointer/length, run returned 0 */
+} scale_error_kind_t;
+
+/** The kind of @p err; SCALE_ERROR_GENERIC unless the producer set another. */
+scale_error_kind_t scale_error_kind(const scale_error_t *err);
+/**
+ * Create an error of kind @p kind with a copy of @p message (at most 511
+ * bytes are kept). @return an owned error, or the shared out-of-memory
+ * error (kind GENERIC) when allocation fails; never NULL.
+ */
+scale_error_t *scale_error_new_kind(scale_error_kind_t kind, const char *message);
+
 /** Why a guest stopped. One enum for both execution tiers. */
 typedef enum scale_trap_code {
   SCALE_TRAP_UNREACHABLE = 1,      /**< "unreachable" */

@@ -158,7 +158,7 @@ scale_pg_status_t scale_pg_get_string(scale_pg_reader_t *r, size_t max_len, cons
 scale_pg_status_t scale_pg_get_bytes(scale_pg_reader_t *r, size_t max_len, const uint8_t **out,
                                      size_t *len);
 /**
- * Error value: on success *msg/*len point into the reader's bytes. Invalid
+ * Error value: on success *msg and *len point into the reader's bytes. Invalid
  * UTF-8 in the message is accepted (the text is only shown).
  */
 scale_pg_status_t scale_pg_get_error(scale_pg_reader_t *r, size_t max_len, const char **msg,
@@ -177,7 +177,11 @@ scale_pg_status_t scale_pg_get_map(scale_pg_reader_t *r, scale_pg_kind_t key, sc
 /**
  * Skip one complete value of any self-describing kind (not a slice or map
  * of Any, whose elements are untagged): SCALE_PG_WRONG_KIND for those.
- * @p depth bounds nesting.
+ * @p depth bounds nesting: a slice or map needs depth >= 1 and its
+ * elements are skipped with depth - 1 (SCALE_PG_TOO_LONG past the bound);
+ * scalars need none. Each element must be of the kind its header names
+ * (SCALE_PG_BAD_HEADER otherwise), and strings are checked for UTF-8, so a
+ * skip succeeds exactly when the typed getters would.
  */
 scale_pg_status_t scale_pg_skip(scale_pg_reader_t *r, unsigned depth);
 

@@ -58,9 +58,27 @@ typedef struct scale_pool_config {
    * parameters and return no results. NULL = none. Copied by the pool.
    */
   const char *init_export;
+  /**
+   * Called once on the template after instantiation and the init export,
+   * before the snapshot, for initialisation an export without parameters
+   * cannot express (a result to check, a WASI command's exit status to
+   * accept). It may call into @p instance through @p store. Return NULL to
+   * go on, or an owned error, which scale_pool_new() returns; a trap it
+   * reports through @p trap is returned the same way. NULL = none.
+   */
+  scale_error_t *(*init_fn)(void *env, scale_store_t *store, scale_instance_t *instance,
+                            scale_trap_t **trap);
+  /** Passed to init_fn. */
+  void *init_env;
+  /**
+   * Instantiate pooled instances as for a store with a fuel budget, so that
+   * on the AOT tier they get the fuel-metering build: set this when leases
+   * will be given fuel (scale_store_set_fuel), or they run interpreted.
+   */
+  bool metered;
 } scale_pool_config_t;
 
-/** Fill @p cfg with the defaults (max_idle 16, unlimited instances, no init export). */
+/** Fill @p cfg with the defaults (max_idle 16, unlimited instances, no init export or function, not metered). */
 void scale_pool_config_default(scale_pool_config_t *cfg);
 
 /**

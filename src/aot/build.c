@@ -10,9 +10,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+/* The one-shot SHA-256 functions, deprecated in OpenSSL 3 in favour of EVP:
+ * EVP's first digest loads the configuration and providers, about 5 million
+ * instructions, as much as a cached AOT start-up costs otherwise. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +35,15 @@ extern const unsigned char scale__aot_abi_h[];
 extern const size_t scale__aot_abi_h_len;
 
 /* Bump when the glue generator or the patches below change. */
-#define GLUE_VERSION "glue-5"
+#define GLUE_VERSION "glue-6"
 #define MAX_OBJECT_BYTES (1u << 30)
 
 void scale__sha256_hex(const void *data, size_t len, char out[65]) {
-  unsigned char md[32];
-  unsigned int n = 0;
-  EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256_CTX c; /* not SHA256(), which goes through EVP */
+  SHA256_Init(&c);
+  SHA256_Update(&c, data, len);
+  SHA256_Final(md, &c);
   for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
   out[64] = 0;
 }
@@ -150,11 +157,74 @@ static void tool_identity(const char *tool, char *out, size_t cap) {
   unlink(log);
 }
 
-static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
+/*
+ * Where `tool` resolves (on PATH unless it names a path, as posix_spawnp
+ * does) and its status after following links. False if nothing executable.
+ */
+static bool resolve_tool(const char *tool, char *out, size_t cap, struct stat *st) {
+  if (strchr(tool, '/')) {
+    snprintf(out, cap, "%s", tool);
+    return stat(out, st) == 0 && S_ISREG(st->st_mode) && access(out, X_OK) == 0;
+  }
+  const char *path = getenv("PATH");
+  if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+  for (const char *p = path;; p++) {
+    size_t n = strcspn(p, ":");
+    int k = snprintf(out, cap, "%.*s%s%s", (int)n, p, n ? "/" : "", tool);
+    if (k > 0 && (size_t)k < cap && stat(out, st) == 0 && S_ISREG(st->st_mode) &&
+        access(out, X_OK) == 0)
+      return true;
+    p += n;
+    if (!*p) return false;
+  }
+}
+
+/*
+ * The identity of a tool for cache keys: the first line of its --version.
+ * Asking costs a process start (milliseconds, as much as a small workload
+ * runs), so the answer is remembered in the cache directory per resolved
+ * binary: path, device, inode, size and modification and change times, so
+ * a replaced or upgraded tool is asked again.
+ */
+static void tool_identity_cached(const char *dir, const char *tool, char *out, size_t cap) {
+  out[0] = 0;
+  char path[1024], memo[700], sig[1400];
+  struct stat st;
+  if (!resolve_tool(tool, path, sizeof path, &st)) return;
+  int n = snprintf(sig, sizeof sig, "%s|%llu|%llu|%lld|%lld.%ld|%lld.%ld", path,
+                   (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                   (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                   (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  char h[65];
+  scale__sha256_hex(sig, n > 0 ? (size_t)n : 0, h);
+  snprintf(memo, sizeof memo, "%s/tool-%.32s", dir, h);
+  size_t len;
+  char *text = read_file(memo, cap - 1, &len);
+  if (text && len > 0 && memchr(text, '\n', len) == NULL) {
+    memcpy(out, text, len + 1);
+    free(text);
+    return;
+  }
+  free(text);
+  tool_identity(path, out, cap);
+  if (!out[0]) return;
+  char tmp[720];
+  snprintf(tmp, sizeof tmp, "%s.%ld", memo, (long)getpid());
+  if (write_file(tmp, out, strlen(out)) && rename(tmp, memo) == 0) return;
+  unlink(tmp);
+}
+
+static pthread_mutex_t ident_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool ident_done;
 static char cc_ident[256], w2c_ident[256];
-static void read_identities(void) {
-  tool_identity(cc_path(), cc_ident, sizeof cc_ident);
-  tool_identity(wasm2c_path(), w2c_ident, sizeof w2c_ident);
+static void read_identities(const char *dir) {
+  pthread_mutex_lock(&ident_lock);
+  if (!ident_done) {
+    tool_identity_cached(dir, cc_path(), cc_ident, sizeof cc_ident);
+    tool_identity_cached(dir, wasm2c_path(), w2c_ident, sizeof w2c_ident);
+    ident_done = true;
+  }
+  pthread_mutex_unlock(&ident_lock);
 }
 
 /* ---- cache ---------------------------------------------------------- */
@@ -218,57 +288,153 @@ static bool entry_valid(const char *so, const char *sum) {
 
 /* ---- the build ------------------------------------------------------ */
 
+/* ---- patching wasm2c's output ------------------------------------------ */
+
 /*
- * wasm2c 1.0.32's output needs two corrections, applied as exact text
- * replacements (a missing anchor fails the build rather than producing
- * subtly different code):
+ * wasm2c 1.0.32's output is corrected and tuned by exact text edits; a
+ * missing anchor fails the build rather than producing subtly different
+ * code (the wasm2c version is part of the cache key):
  *  - its CALL_INDIRECT is renamed out of the way: the glue defines Scale's,
  *    with the spec's three distinct traps and a path for non-AOT entries;
  *  - table helpers trap with TRAP(OOB), which would read "out of bounds
- *    memory access"; tables get their own wording.
+ *    memory access"; tables get their own wording;
+ *  - FUNC_PROLOGUE becomes the glue's SC_FUNC_PROLOGUE, which loads each
+ *    memory's base address and the stop flag's address into locals
+ *    (sc_b<i>, sc_stop) and checks the stack limit;
+ *  - loads and stores take the base address instead of the memory object,
+ *    and every call site passes the local. Memories never move (see
+ *    src/runtime/memory.c), and a local whose address is never taken
+ *    cannot be changed by the guest's stores, so the compiler keeps the
+ *    base in a register instead of reloading instance -> memory -> data
+ *    after every store or call;
+ *  - the forced read that keeps a load whose value is unused (its fault is
+ *    the bounds check) goes through SC_FORCE_READ, which keeps floats in
+ *    vector registers instead of moving them to integer ones;
+ *  - reads of the stop and fuel globals go through the locals.
  */
-static char *patch_generated(const char *src, size_t len, size_t *out_len, const char **why) {
-  static const char call_def[] = "#define CALL_INDIRECT(table, t, ft, x, ...)";
-  static const char tables_from[] = "static inline void funcref_table_init(";
-  static const char tables_to[] = "DEFINE_TABLE_FILL(externref)";
-  const char *c = strstr(src, call_def);
-  const char *t0 = strstr(src, tables_from);
-  const char *t1 = t0 ? strstr(t0, tables_to) : NULL;
-  if (!c || !t0 || !t1) {
+typedef struct text {
+  char *p;
+  size_t len;
+} text_t;
+
+/* Replace occurrences of `from` in t->p[lo, hi) (hi = 0: to the end) by `to`;
+ * at least `min` of them, at most `max`. False (with *why) otherwise. */
+static bool replace(text_t *t, const char *lo_anchor, const char *hi_anchor, const char *from,
+                    const char *to, size_t min, size_t max, const char **why) {
+  const char *lo = lo_anchor ? strstr(t->p, lo_anchor) : t->p;
+  const char *hi = lo && hi_anchor ? strstr(lo, hi_anchor) : lo ? t->p + t->len : NULL;
+  if (!lo || !hi) {
     *why = "wasm2c output has an unexpected shape (Scale supports wabt 1.0.32)";
-    return NULL;
+    return false;
   }
-  char *out = malloc(len * 2 + 64);
+  size_t flen = strlen(from), tlen = strlen(to), n = 0;
+  for (const char *q = strstr(lo, from); q && q + flen <= hi && n <= max; q = strstr(q + flen, from))
+    n++;
+  if (n < min || n > max) {
+    *why = "wasm2c output has an unexpected shape (Scale supports wabt 1.0.32)";
+    return false;
+  }
+  if (n == 0) return true;
+  size_t cap = t->len + n * (tlen > flen ? tlen - flen : 0) + 1;
+  char *out = malloc(cap);
   if (!out) {
     *why = "out of memory";
-    return NULL;
+    return false;
   }
   size_t o = 0;
-  const char *p = src;
-  /* up to the CALL_INDIRECT definition, then the renamed one */
-  memcpy(out, p, (size_t)(c - p));
-  o += (size_t)(c - p);
-  o += (size_t)sprintf(out + o, "#define CALL_INDIRECT_WABT(table, t, ft, x, ...)");
-  p = c + sizeof call_def - 1;
-  /* up to the table helpers unchanged, then within them TRAP(OOB) -> TRAP(TABLE_OOB) */
-  memcpy(out + o, p, (size_t)(t0 - p));
-  o += (size_t)(t0 - p);
-  p = t0;
-  static const char oob[] = "TRAP(OOB)";
-  while (p < t1) {
-    const char *hit = strstr(p, oob);
-    if (!hit || hit >= t1) break;
-    memcpy(out + o, p, (size_t)(hit - p));
-    o += (size_t)(hit - p);
-    o += (size_t)sprintf(out + o, "TRAP(TABLE_OOB)");
-    p = hit + sizeof oob - 1;
+  const char *p = t->p;
+  for (const char *q = strstr(lo, from); q && q + flen <= hi; q = strstr(p, from)) {
+    memcpy(out + o, p, (size_t)(q - p));
+    o += (size_t)(q - p);
+    memcpy(out + o, to, tlen);
+    o += tlen;
+    p = q + flen;
   }
-  size_t rest = len - (size_t)(p - src);
+  size_t rest = t->len - (size_t)(p - t->p);
   memcpy(out + o, p, rest);
   o += rest;
   out[o] = 0;
-  *out_len = o;
-  return out;
+  free(t->p);
+  t->p = out;
+  t->len = o;
+  return true;
+}
+
+static bool ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* "(instance->Z_sZ_m" right after a load or store helper's name becomes "(sc_b". */
+static bool localize_memory_args(text_t *t, const char **why) {
+  static const char from[] = "(instance->Z_sZ_m";
+  static const char to[] = "(sc_b";
+  const size_t flen = sizeof from - 1, tlen = sizeof to - 1;
+  char *out = malloc(t->len + 1);
+  if (!out) {
+    *why = "out of memory";
+    return false;
+  }
+  size_t o = 0;
+  const char *p = t->p;
+  for (const char *q = strstr(p, from); q; q = strstr(q + flen, from)) {
+    const char *id = q;
+    while (id > t->p && ident_char(id[-1])) id--;
+    size_t idlen = (size_t)(q - id);
+    bool typed = idlen > 4 && (memcmp(id, "i32_", 4) == 0 || memcmp(id, "i64_", 4) == 0 ||
+                               memcmp(id, "f32_", 4) == 0 || memcmp(id, "f64_", 4) == 0);
+    bool access = typed && (memcmp(id + 4, "load", 4) == 0 || memcmp(id + 4, "store", 5) == 0);
+    if (!access) continue;
+    memcpy(out + o, p, (size_t)(q - p));
+    o += (size_t)(q - p);
+    memcpy(out + o, to, tlen);
+    o += tlen;
+    p = q + flen;
+  }
+  size_t rest = t->len - (size_t)(p - t->p);
+  memcpy(out + o, p, rest);
+  o += rest;
+  out[o] = 0;
+  free(t->p);
+  t->p = out;
+  t->len = o;
+  return true;
+}
+
+static char *patch_generated(const char *src, size_t len, size_t *out_len, const char **why) {
+  static const char prologue[] =
+      "#define FUNC_PROLOGUE                                            \\\n"
+      "  if (++wasm_rt_call_stack_depth > WASM_RT_MAX_CALL_STACK_DEPTH) \\\n"
+      "    TRAP(EXHAUSTION);\n";
+  /* The little-endian load/store helpers follow this line. */
+  static const char little[] = "#else\nstatic inline void load_data(";
+  static const char little_end[] = "DEFINE_LOAD(i32_load,";
+  text_t t = {malloc(len + 1), len};
+  if (!t.p) {
+    *why = "out of memory";
+    return NULL;
+  }
+  memcpy(t.p, src, len);
+  t.p[len] = 0;
+  bool ok =
+      replace(&t, NULL, NULL, "#define CALL_INDIRECT(table, t, ft, x, ...)",
+              "#define CALL_INDIRECT_WABT(table, t, ft, x, ...)", 1, 1, why) &&
+      replace(&t, "static inline void funcref_table_init(", "DEFINE_TABLE_FILL(externref)",
+              "TRAP(OOB)", "TRAP(TABLE_OOB)", 1, SIZE_MAX, why) &&
+      replace(&t, NULL, NULL, prologue, "#define FUNC_PROLOGUE SC_FUNC_PROLOGUE\n", 1, 1, why) &&
+      replace(&t, little, little_end, "name(wasm_rt_memory_t* mem, u64 addr", "name(u8* mem, u64 addr",
+              2, 2, why) &&
+      replace(&t, little, little_end, "&mem->data[addr]", "&mem[addr]", 2, 2, why) &&
+      replace(&t, little, little_end, "wasm_asm(\"\" ::\"r\"(result));", "SC_FORCE_READ(result);", 1,
+              1, why) &&
+      localize_memory_args(&t, why) &&
+      replace(&t, NULL, NULL, "(*instance->Z_sZ_stop)", "SC_STOP()", 0, SIZE_MAX, why) &&
+      replace(&t, NULL, NULL, "(*instance->Z_sZ_fuel)", "(*sc_fuel)", 0, SIZE_MAX, why);
+  if (!ok) {
+    free(t.p);
+    return NULL;
+  }
+  *out_len = t.len;
+  return t.p;
 }
 
 /* The last few lines of a build log, for error messages. */
@@ -359,9 +525,9 @@ done:
   free(glue);
   free(gen);
   free(patched);
-  /* SCALE_AOT_KEEP=1 keeps a failed build's files for inspection. */
+  /* SCALE_AOT_KEEP=1 keeps the build files (generated C, glue, log) for inspection. */
   const char *keep = getenv("SCALE_AOT_KEEP");
-  if (err && keep && *keep == '1')
+  if (keep && *keep == '1')
     fprintf(stderr, "scale: AOT build files kept in %s\n", tmp);
   else
     remove_tree(tmp, BUILD_FILES);
@@ -371,7 +537,10 @@ done:
 /* Compute the key and make sure a verified object for it is in the cache. */
 scale_error_t *scale__aot_fetch(const wasm_module_t *m, const scale__aot_opts_t *opts, char *so,
                                 size_t so_cap, char key[65], bool *hit) {
-  pthread_once(&ident_once, read_identities);
+  char dir[512], sum[600];
+  scale_error_t *err = scale__aot_cache_dir(dir, sizeof dir);
+  if (err) return err;
+  read_identities(dir);
   if (!w2c_ident[0]) return scale__error_new(-1, "AOT: wasm2c not found (install wabt or set SCALE_WASM2C)");
   if (!cc_ident[0]) return scale__error_new(-1, "AOT: C compiler '%s' not found", cc_path());
   scale__prepare_opts_t po = {opts->checks, !opts->fuel};
@@ -381,32 +550,24 @@ scale_error_t *scale__aot_fetch(const wasm_module_t *m, const scale__aot_opts_t 
   if (!scale__aot_prepare(m, m->bytes, m->len, &po, &prepared, &plen, perr, sizeof perr))
     return scale__error_new(-1, "AOT: preparing the module failed: %s", perr);
   /* Key: everything that shapes the object. */
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  unsigned char dg[32];
-  unsigned int dn = 0;
+  SHA256_CTX md;
+  unsigned char dg[SHA256_DIGEST_LENGTH];
   char head[1024];
   int hn = snprintf(head, sizeof head, "scale-aot|abi %d|%s|O%d|checks %d|fuel %d|cc %s|wasm2c %s|",
                     SCALE_AOT_ABI, GLUE_VERSION, opts->opt_level, opts->checks, opts->fuel,
                     cc_ident, w2c_ident);
-  if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) ||
-      !EVP_DigestUpdate(md, head, (size_t)hn) ||
-      !EVP_DigestUpdate(md, scale__aot_wasm_rt_h, scale__aot_wasm_rt_h_len) ||
-      !EVP_DigestUpdate(md, scale__aot_abi_h, scale__aot_abi_h_len) ||
-      !EVP_DigestUpdate(md, prepared, plen) || !EVP_DigestFinal_ex(md, dg, &dn)) {
-    EVP_MD_CTX_free(md);
+  if (!SHA256_Init(&md) || !SHA256_Update(&md, head, (size_t)hn) ||
+      !SHA256_Update(&md, scale__aot_wasm_rt_h, scale__aot_wasm_rt_h_len) ||
+      !SHA256_Update(&md, scale__aot_abi_h, scale__aot_abi_h_len) ||
+      !SHA256_Update(&md, prepared, plen) || !SHA256_Final(dg, &md)) {
     free(prepared);
     return scale__error_new(-1, "AOT: hashing failed");
   }
-  EVP_MD_CTX_free(md);
   for (int i = 0; i < 32; i++) snprintf(key + 2 * i, 3, "%02x", dg[i]);
-  char dir[512], sum[600];
-  scale_error_t *err = scale__aot_cache_dir(dir, sizeof dir);
-  if (!err) {
-    snprintf(so, so_cap, "%s/%s.so", dir, key);
-    snprintf(sum, sizeof sum, "%s/%s.sha256", dir, key);
-    *hit = entry_valid(so, sum);
-    if (!*hit) err = build(m, prepared, plen, opts, key, dir, so, sum);
-  }
+  snprintf(so, so_cap, "%s/%s.so", dir, key);
+  snprintf(sum, sizeof sum, "%s/%s.sha256", dir, key);
+  *hit = entry_valid(so, sum);
+  if (!*hit) err = build(m, prepared, plen, opts, key, dir, so, sum);
   free(prepared);
   return err;
 }

@@ -23,6 +23,7 @@
 #include "wasm/interp/interp.h"
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 
 struct scale_aot_ctx;
 scale_instance_t *scale__aot_ctx_instance(struct scale_aot_ctx *ctx);
@@ -147,26 +148,37 @@ int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slo
     if (!scale__exec_ready(store)) return SCALE_TRAP_STACK_EXHAUSTED;
     return scale__interp_invoke(store, f, slots); /* same state, counted instruction by instruction */
   }
-  if (!T.stack_limit) T.stack_limit = thread_stack_limit();
-  if ((uintptr_t)__builtin_frame_address(0) < T.stack_limit) return SCALE_TRAP_STACK_EXHAUSTED;
-  __atomic_store_n(&x->aot_stack_limit, T.stack_limit, __ATOMIC_RELAXED);
+  /* One thread-local address for the whole entry: in a shared library each
+   * access would otherwise be a __tls_get_addr call, and the calls below
+   * keep the compiler from reusing it. (Set before sigsetjmp and never
+   * changed after it, so it survives the second return.) */
+  aot_thread_t *t = &T;
+  __asm__("" : "+r"(t)); /* opaque: GCC would recompute &T rather than keep it */
+  if (UNLIKELY(!t->stack_limit)) t->stack_limit = thread_stack_limit();
+  if (UNLIKELY((uintptr_t)__builtin_frame_address(0) < t->stack_limit))
+    return SCALE_TRAP_STACK_EXHAUSTED;
+  __atomic_store_n(&x->aot_stack_limit, t->stack_limit, __ATOMIC_RELAXED);
   /* An interrupt that arrived before the line above lost its poke: poke again. */
-  if (atomic_load_explicit(&x->interrupt, memory_order_relaxed)) scale__exec_poke(x);
-  if (atomic_load_explicit(&x->interrupt, memory_order_relaxed) == SCALE__INTERRUPT_DEADLINE)
-    return SCALE_TRAP_DEADLINE;
+  int pending = atomic_load_explicit(&x->interrupt, memory_order_relaxed);
+  if (UNLIKELY(pending)) {
+    scale__exec_poke(x);
+    if (pending == SCALE__INTERRUPT_DEADLINE) return SCALE_TRAP_DEADLINE;
+  }
   sigjmp_buf jb;
-  sigjmp_buf *saved_jb = T.jb;
-  sig_atomic_t saved_in = T.in_aot;
+  sigjmp_buf *saved_jb = t->jb;
+  sig_atomic_t saved_in = t->in_aot;
   fuel_to_aot(x);
   int rt = sigsetjmp(jb, 0);
   if (rt == 0) {
-    T.jb = &jb;
-    T.in_aot = 1;
+    t->jb = &jb;
+    t->in_aot = 1;
     f->aot_entry(f->aot_instance, slots);
   }
-  T.jb = saved_jb;
-  T.in_aot = saved_in;
-  int code = rt ? scale_code_of(rt) : 0;
+  t->jb = saved_jb;
+  t->in_aot = saved_in;
+  fuel_from_aot(x);
+  if (LIKELY(rt == 0)) return 0;
+  int code = scale_code_of(rt);
   if (code == SCALE_TRAP_UNREACHABLE || code == SCALE_TRAP_STACK_EXHAUSTED) {
     /* The checks inserted by prepare end in `unreachable`, a poked stack limit in
      * "call stack exhausted": tell them from the real thing by the flag. */
@@ -181,7 +193,6 @@ int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slo
       code = SCALE_TRAP_FUEL_EXHAUSTED;
     }
   }
-  fuel_from_aot(x);
   return code;
 }
 

@@ -7,6 +7,14 @@
  * work. Each check charges the number of original instructions up to the
  * next check in linear code order, an approximation the runtime accepts.
  *
+ * Stop-only builds (no fuel) leave out the check of a loop whose body
+ * starts with straight-line code that calls a function of the module:
+ * every iteration then enters a prologue of generated code, which compares
+ * the stack pointer with the stack limit, and the runtime interrupts by
+ * raising that limit (src/runtime/runtime.h, scale__exec_poke). Besides
+ * saving a load and a branch per iteration, this lets the C compiler
+ * inline recursion such as fib's, which a check in the loop prevents.
+ *
  * The body is walked with the decoder's instruction reader, so this file
  * never disagrees with the validator on where an instruction ends. Apart
  * from the inserted checks the bytes are copied unchanged.
@@ -37,18 +45,29 @@ static bool push_checkpoint(scale__aot_instr_scratch_t *s, size_t pos, scale__ao
   }
   s->cps[s->count].pos = pos;
   s->cps[s->count].count = 0;
+  s->cps[s->count].skip = false;
   s->count++;
   return true;
 }
 
-/* Pass 1: where the checks go and what each one charges. */
+/* Instructions that end straight-line code: every control instruction
+ * (unreachable, block ... br_table, return, tail calls, exceptions), but
+ * not nop, call, call_indirect, drop and select. */
+static bool ends_straight_line(uint32_t op) {
+  return op <= 0x19 && op != 0x01 && op != 0x10 && op != 0x11;
+}
+
+/* Pass 1: where the checks go, what each one charges, and (stop-only)
+ * which loop checks a call to a function of the module makes redundant. */
 static bool find_checkpoints(const uint8_t *base, const uint8_t *code, const uint8_t *end,
-                             scale__aot_instr_scratch_t *s, scale__aot_buf_t *out) {
+                             uint32_t import_funcs, scale__aot_instr_scratch_t *s,
+                             scale__aot_buf_t *out) {
   wasm_diag_t diag = {0};
   wasm_reader_t r = {base, code, end, "unexpected end", &diag};
   s->count = 0;
   if (!push_checkpoint(s, 0, out))
     return false;
+  bool open = false; /* the last loop's body is still straight-line code */
   while (r.p < end) {
     wasm_instr_t in;
     if (!scale__wasm_instr_read(&r, &in)) {
@@ -56,16 +75,25 @@ static bool find_checkpoints(const uint8_t *base, const uint8_t *code, const uin
       return false;
     }
     s->cps[s->count - 1].count++; /* a loop opcode counts before its own check */
-    if (in.op == 0x03 && !push_checkpoint(s, (size_t)(r.p - code), out))
-      return false;
+    if (open && in.op == 0x10 && in.a >= import_funcs) {
+      s->cps[s->count - 1].skip = true;
+      open = false;
+    } else if (open && ends_straight_line(in.op)) {
+      open = false;
+    }
+    if (in.op == 0x03) {
+      if (!push_checkpoint(s, (size_t)(r.p - code), out))
+        return false;
+      open = true;
+    }
   }
   return true;
 }
 
 bool scale__aot_instrument(const uint8_t *base, const uint8_t *code, const uint8_t *end,
-                           uint32_t fuel, uint32_t stop, bool meter,
+                           uint32_t fuel, uint32_t stop, bool meter, uint32_t import_funcs,
                            scale__aot_instr_scratch_t *s, scale__aot_buf_t *out) {
-  if (!find_checkpoints(base, code, end, s, out))
+  if (!find_checkpoints(base, code, end, import_funcs, s, out))
     return false;
   size_t code_len = (size_t)(end - code);
   size_t copied = 0;
@@ -74,8 +102,8 @@ bool scale__aot_instrument(const uint8_t *base, const uint8_t *code, const uint8
     scale__aot_buf_bytes(out, code + copied, cp->pos - copied);
     copied = cp->pos;
     uint64_t k = cp->count ? cp->count : 1;
-    if (!meter && cp->pos == 0)
-      continue; /* entry: the runtime interrupts calls by poisoning the stack limit instead */
+    if (!meter && (cp->pos == 0 || cp->skip))
+      continue; /* entry, or a loop that calls: the stack limit interrupts those (see above) */
     if (!meter) {
       /* Interruption only (deadline, interrupt): global.get S; if; unreachable; end.
        * A load and a branch: no store and no dependency from one check to the next. */

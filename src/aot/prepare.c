@@ -275,7 +275,7 @@ static bool code_section(prepare_t *p) {
     scale__aot_buf_bytes(&p->body, body, (size_t)(code - body));
     if (p->checks) {
       if (!scale__aot_instrument(p->bytes, code, body_end, p->fuel_global, p->stop_global,
-                                 p->meter, &p->scratch, &p->body))
+                                 p->meter, m->imported_func_count, &p->scratch, &p->body))
         return false; /* the buffer carries the message */
     } else {
       scale__aot_buf_bytes(&p->body, code, f->code_len);

@@ -45,6 +45,9 @@
  *    after loop block types (not at entry: the runtime interrupts calls
  *    through the stack limit instead):
  *      global.get S; if (empty) unreachable end
+ *    and not after the block type of a loop whose body starts with
+ *    straight-line code (no control instruction before it) containing a
+ *    `call` of a defined function: that callee's prologue is the check.
  *    Bodies are otherwise byte-identical (local declarations included);
  *    only their size LEB128 is re-encoded.
  */

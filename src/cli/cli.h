@@ -43,6 +43,22 @@ void scale__cli_wasm_help(FILE *out);
 int scale__cli_compile(int argc, char **argv);
 void scale__cli_compile_help(FILE *out);
 
+/* `scale new` (new.c), `scale build` (build.c), the local store (store.c). */
+int scale__cli_new(int argc, char **argv);
+void scale__cli_new_help(FILE *out);
+int scale__cli_build(int argc, char **argv);
+void scale__cli_build_help(FILE *out);
+int scale__cli_list(int argc, char **argv);
+void scale__cli_list_help(FILE *out);
+int scale__cli_inspect(int argc, char **argv);
+void scale__cli_inspect_help(FILE *out);
+int scale__cli_export(int argc, char **argv);
+void scale__cli_export_help(FILE *out);
+int scale__cli_delete(int argc, char **argv);
+void scale__cli_delete_help(FILE *out);
+int scale__cli_tag(int argc, char **argv);
+void scale__cli_tag_help(FILE *out);
+
 /* Print "error: <message>\n" to stderr. */
 void scale__cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -20,6 +20,7 @@
 struct scale_error {
   int64_t offset;
   const char *message;
+  scale_error_kind_t kind;
   char buf[];
 };
 
@@ -30,7 +31,7 @@ struct scale_trap {
   char buf[];
 };
 
-static scale_error_t oom_error = {-1, "out of memory"};
+static scale_error_t oom_error = {-1, "out of memory", SCALE_ERROR_GENERIC};
 static scale_trap_t oom_trap = {SCALE_TRAP_HOST, 0, "out of memory"};
 
 static const char *const trap_messages[] = {
@@ -110,6 +111,7 @@ scale_error_t *scale__error_new(int64_t offset, const char *fmt, ...) {
   scale_error_t *e = malloc(sizeof *e + (size_t)n + 1);
   if (!e) return &oom_error;
   e->offset = offset;
+  e->kind = SCALE_ERROR_GENERIC;
   memcpy(e->buf, buf, (size_t)n);
   e->buf[n] = '\0';
   e->message = e->buf;
@@ -118,6 +120,12 @@ scale_error_t *scale__error_new(int64_t offset, const char *fmt, ...) {
 
 const char *scale_error_message(const scale_error_t *err) { return err->message; }
 int64_t scale_error_offset(const scale_error_t *err) { return err->offset; }
+scale_error_kind_t scale_error_kind(const scale_error_t *err) { return err->kind; }
+
+scale_error_t *scale__error_set_kind(scale_error_t *err, scale_error_kind_t kind) {
+  if (err && err != &oom_error) err->kind = kind;
+  return err;
+}
 void scale_error_delete(scale_error_t *err) {
   if (err != &oom_error) free(err);
 }
@@ -138,4 +146,8 @@ const char *scale_valkind_name(scale_valkind_t kind) {
 /* Public constructor for layers above the runtime (WASI, embedders). */
 scale_error_t *scale_error_new(const char *message) {
   return scale__error_new(-1, "%s", message ? message : "error");
+}
+
+scale_error_t *scale_error_new_kind(scale_error_kind_t kind, const char *message) {
+  return scale__error_set_kind(scale_error_new(message), kind);
 }

@@ -32,6 +32,7 @@ struct scale_pool {
   scale__snapshot_t *snapshot;
   uint32_t max_idle;
   uint32_t max_instances; /* 0 = unlimited */
+  bool metered;           /* instantiate with a fuel budget (AOT: the metered build) */
   /* Guarded by lock: */
   scale_lease_t *idle;
   uint32_t idle_count;   /* on the idle list */
@@ -43,6 +44,9 @@ void scale_pool_config_default(scale_pool_config_t *cfg) {
   cfg->max_idle = DEFAULT_MAX_IDLE;
   cfg->max_instances = 0;
   cfg->init_export = NULL;
+  cfg->init_fn = NULL;
+  cfg->init_env = NULL;
+  cfg->metered = false;
 }
 
 /*
@@ -75,7 +79,9 @@ static scale_error_t *copy_linker(const scale_linker_t *from, scale_linker_t *to
 }
 
 /* Instantiate and initialise the template, and snapshot it. */
-static scale_error_t *make_template(scale_pool_t *p, const char *init_export, scale_trap_t **trap) {
+static scale_error_t *make_template(scale_pool_t *p, const scale_pool_config_t *c,
+                                    scale_trap_t **trap) {
+  const char *init_export = c->init_export;
   scale_store_t *store = scale_store_new(p->engine);
   if (!store) return scale__error_new(-1, "out of memory");
   scale_instance_t *inst = NULL;
@@ -92,6 +98,7 @@ static scale_error_t *make_template(scale_pool_t *p, const char *init_export, sc
     else
       e = scale_func_call(store, ext.of.func, NULL, 0, NULL, 0, trap);
   }
+  if (!e && !*trap && c->init_fn) e = c->init_fn(c->init_env, store, inst, trap);
   if (!e && !*trap) e = scale__snapshot_take(inst, &p->snapshot);
   /* The snapshot refers to nothing in the template's store. */
   scale_store_delete(store);
@@ -121,7 +128,8 @@ scale_error_t *scale_pool_new(scale_linker_t *linker, const scale_module_t *modu
   p->linker = scale_linker_new(p->engine);
   scale_error_t *e =
       p->linker ? copy_linker(linker, p->linker) : scale__error_new(-1, "out of memory");
-  if (!e) e = make_template(p, c.init_export, trap);
+  p->metered = c.metered;
+  if (!e) e = make_template(p, &c, trap);
   if (e || *trap) {
     scale_pool_delete(p);
     return e;
@@ -144,6 +152,8 @@ static scale_error_t *lease_create(scale_pool_t *p, scale_lease_t **out) {
     free(l);
     return scale__error_new(-1, "out of memory");
   }
+  /* Instantiation picks the AOT build by the store's fuel; acquire clears it again. */
+  if (p->metered) scale_store_set_fuel(l->store, UINT64_MAX - 1);
   scale_error_t *e = scale__instantiate_bare(p->linker, l->store, p->module, &l->instance);
   if (!e) e = scale__snapshot_restore(p->snapshot, l->instance);
   if (e) {
@@ -156,7 +166,7 @@ static scale_error_t *lease_create(scale_pool_t *p, scale_lease_t **out) {
 
 /* Whatever the previous holder set on the store does not carry over. */
 static void clear_limits(scale_store_t *s) {
-  scale__deadline_disarm(s);
+  scale__deadline_clear(s); /* lock-free unless the deadline is firing this instant */
   atomic_store_explicit(&s->exec.interrupt, SCALE__INTERRUPT_NONE, memory_order_relaxed);
   s->exec.fuel = UINT64_MAX;
 }
@@ -207,8 +217,8 @@ void scale_pool_release(scale_pool_t *pool, scale_lease_t *lease, bool reusable)
   pthread_mutex_unlock(&pool->lock);
   bool keep = reserved;
   if (keep) {
-    /* Off the watchdog's queue while idle; acquire clears the rest. */
-    scale__deadline_disarm(lease->store);
+    /* No deadline while idle (the watchdog drops the queued entry); acquire clears the rest. */
+    scale__deadline_clear(lease->store);
     scale_error_t *e = scale__snapshot_reset(pool->snapshot, lease->instance);
     if (e) {
       scale_error_delete(e);

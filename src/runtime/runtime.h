@@ -255,13 +255,21 @@ static inline void scale__exec_poke(scale__exec_t *x) {
  * deletion so the watchdog never sees a freed store.
  */
 void scale__deadline_disarm(scale_store_t *store);
+/*
+ * The same for the store's own thread between calls (pool acquire and
+ * release): the store may stay queued, and the watchdog drops it when it
+ * comes due, so this takes no lock unless a deadline is firing right now.
+ * Not before deleting the store: use scale__deadline_disarm there.
+ */
+void scale__deadline_clear(scale_store_t *store);
 
 struct scale_store {
   scale_engine_t *engine;
   scale__exec_t exec;
-  /* Deadline watchdog bookkeeping (deadline.c), guarded by the watchdog's lock. */
-  uint64_t deadline_at;   /* CLOCK_MONOTONIC ns at which it fires; meaningful when queued */
-  uint32_t deadline_slot; /* index in the watchdog's heap + 1; 0 = not queued */
+  /* Deadline watchdog bookkeeping (deadline.c). */
+  _Atomic uint64_t deadline_at;  /* CLOCK_MONOTONIC ns it fires at; 0 = none, 1 = firing */
+  _Atomic uint64_t deadline_key; /* time it is queued under; 0 = not queued (set under lock) */
+  uint32_t deadline_slot; /* index in the watchdog's heap + 1; 0 = not queued (under lock) */
   /* Every object allocated in the store, freed with it. */
   struct scale__arena_block *objects;
 };
@@ -301,6 +309,9 @@ scale_trap_t *scale__trap_from_code(scale_trap_code_t code);
 scale_error_t *scale__error_new(int64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Set the kind of @p err (not of the shared out-of-memory error); returns @p err. */
+scale_error_t *scale__error_set_kind(scale_error_t *err, scale_error_kind_t kind);
+
 /*
  * Memory grow shared by memory.grow and scale_memory_grow. Returns the old
  * page count or -1 when the limit or the engine cap would be exceeded.
@@ -320,6 +331,35 @@ bool scale__memory_map_image(scale_memory_t *mem, int fd, uint32_t pages);
  * beyond read as zero when grown again. False when a system call fails.
  */
 bool scale__memory_reset_image(scale_memory_t *mem, uint32_t pages);
+/*
+ * The same reset, copying back only the pages that differ from the image
+ * (@p image: a read-only view of the image's @p pages pages) so the next
+ * call takes no page faults; falls back to scale__memory_reset_image when
+ * the process cannot find such pages (see scale__reset_mode). False when a
+ * system call fails.
+ */
+bool scale__memory_restore_image(scale_memory_t *mem, const uint8_t *image, uint32_t pages);
+/*
+ * How resets find the pages a call wrote (dirty.c), chosen once per
+ * process: PAGEMAP_SCAN (Linux 6.7+), else reading /proc/self/pagemap,
+ * else none (drop every private page). SCALE_RESET=scan|pagemap|madvise in
+ * the environment forces one; a way the kernel lacks falls through to the
+ * next.
+ */
+typedef enum { SCALE__RESET_MADVISE, SCALE__RESET_PAGEMAP, SCALE__RESET_SCAN } scale__reset_mode_t;
+scale__reset_mode_t scale__reset_mode(void);
+const char *scale__reset_mode_name(scale__reset_mode_t mode);
+/* Called per run of pages, offsets from the scanned base; false stops the scan. */
+typedef bool (*scale__dirty_fn)(void *ctx, size_t off, size_t len);
+/*
+ * Call @p fn for each run of private (copied-on-write or anonymous) pages
+ * in [base, base + len) of a MAP_PRIVATE file mapping: the pages that may
+ * differ from the file. In SCALE__RESET_SCAN mode the range may extend
+ * into anonymous memory, where the runs are the pages written (never the
+ * shared zero page). Page-aligned arguments. False when the process has
+ * no scanning mode, a read fails, or @p fn returned false.
+ */
+bool scale__dirty_each(uint8_t *base, size_t len, scale__dirty_fn fn, void *ctx);
 /* Table grow shared by table.grow and scale_table_grow; -1 on failure. */
 int64_t scale__table_grow(scale_table_t *table, uint32_t delta, void *init, uint32_t max_cap);
 

@@ -4,7 +4,10 @@
  * Each defined memory's contents go into a sealed memfd; restoring maps it
  * MAP_PRIVATE over the memory's reserved range, so an instance starts with
  * no private pages at all and copies only the pages it writes. Resetting
- * drops those copies with one madvise. Globals, tables and dropped-segment
+ * copies the image's bytes back over those pages from a read-only view of
+ * the memfd (memory.c, dirty.c), so they stay in place and the next call
+ * takes no faults; without a way to find them it drops them with one
+ * madvise instead. Globals, tables and dropped-segment
  * flags are small and copied. Function references are stored as indices
  * into the instance's function space and resolved against the target
  * instance, because a scale_func_t belongs to one store.
@@ -28,6 +31,7 @@
 struct snap_memory {
   int fd; /* sealed memfd of pages * 64 KiB bytes; -1 when pages == 0 */
   uint32_t pages;
+  const uint8_t *view; /* the image mapped read-only, for resets; NULL when none */
 };
 
 struct snap_table {
@@ -165,10 +169,17 @@ scale_error_t *scale__snapshot_take(const scale_instance_t *inst, scale__snapsho
     e = scale__error_new(-1, "out of memory");
   for (uint32_t i = 0; i < s->memory_count; i++)
     s->memories[i].fd = -1;
+  bool views = scale__reset_mode() != SCALE__RESET_MADVISE;
   for (uint32_t i = 0; !e && i < s->memory_count; i++) {
     const scale_memory_t *m = inst->memories[i];
-    s->memories[i].pages = m->pages;
-    if (m->pages) e = write_image(m, &s->memories[i].fd);
+    struct snap_memory *sm = &s->memories[i];
+    sm->pages = m->pages;
+    if (m->pages) e = write_image(m, &sm->fd);
+    /* Shared with every instance's private mapping: the page cache holds the image once. */
+    if (!e && m->pages && views) {
+      void *v = mmap(NULL, (size_t)m->size, PROT_READ, MAP_SHARED, sm->fd, 0);
+      sm->view = v == MAP_FAILED ? NULL : v; /* without a view, resets drop pages instead */
+    }
   }
   if (!e) e = take_tables(s, inst);
   if (!e) e = take_globals(s, inst);
@@ -185,8 +196,11 @@ scale_error_t *scale__snapshot_take(const scale_instance_t *inst, scale__snapsho
 void scale__snapshot_delete(scale__snapshot_t *s) {
   if (!s) return;
   if (s->memories)
-    for (uint32_t i = 0; i < s->memory_count; i++)
-      if (s->memories[i].fd >= 0) close(s->memories[i].fd);
+    for (uint32_t i = 0; i < s->memory_count; i++) {
+      struct snap_memory *sm = &s->memories[i];
+      if (sm->view) munmap((void *)(uintptr_t)sm->view, (size_t)sm->pages * SCALE_PAGE_SIZE);
+      if (sm->fd >= 0) close(sm->fd);
+    }
   if (s->tables)
     for (uint32_t i = 0; i < s->table_count; i++)
       free(s->tables[i].entries);
@@ -241,7 +255,8 @@ scale_error_t *scale__snapshot_reset(const scale__snapshot_t *s, scale_instance_
   if (inst->module != s->module)
     return scale__error_new(-1, "snapshot reset of an instance of another module");
   for (uint32_t i = 0; i < s->memory_count; i++)
-    if (!scale__memory_reset_image(inst->memories[i], s->memories[i].pages))
+    if (!scale__memory_restore_image(inst->memories[i], s->memories[i].view,
+                                     s->memories[i].pages))
       return scale__error_new(-1, "cannot reset memory %u to its snapshot", i);
   return restore_small(s, inst);
 }

@@ -208,14 +208,33 @@ static bool check_segments(const wasm_module_t *m, const wasm_module_t *o) {
 }
 
 /*
+ * Whether the straight-line code at r (up to the first control instruction)
+ * calls a function of the module, whose prologue then stands in for a
+ * stop-only loop check (src/aot/instrument.c).
+ */
+static bool calls_before_control(wasm_reader_t r, uint32_t import_funcs) {
+  while (r.p < r.end) {
+    wasm_instr_t in;
+    if (!scale__wasm_instr_read(&r, &in))
+      return false;
+    if (in.op == 0x10 && in.a >= import_funcs)
+      return true;
+    if (in.op <= 0x19 && in.op != 0x01 && in.op != 0x10 && in.op != 0x11)
+      return false;
+  }
+  return false;
+}
+
+/*
  * Undo the instrumentation of one body: at entry (metered builds only) and
- * after every loop's block type the exact check sequence must be present; removing all of them
- * must give the original code, and the charges must add up to the number of
- * original instructions.
+ * after every loop's block type the exact check sequence must be present
+ * (stop-only builds may leave it out where the loop body calls a function
+ * of the module first); removing all of them must give the original code,
+ * and the charges must add up to the number of original instructions.
  */
 static bool strip_checks(const uint8_t *base, const uint8_t *code, uint32_t len, uint32_t fuel,
-                         uint32_t stop, bool meter, uint8_t *stripped, size_t *stripped_len,
-                         uint64_t *charged, uint64_t *instrs) {
+                         uint32_t stop, bool meter, uint32_t import_funcs, uint8_t *stripped,
+                         size_t *stripped_len, uint64_t *charged, uint64_t *instrs) {
   static const uint32_t metered[12] = {0x23, 0x42, 0x7d, 0x24, 0x23, 0x42,
                                        0x53, 0x23, 0x72, 0x04, 0x00, 0x0b};
   static const uint32_t stop_only[4] = {0x23, 0x04, 0x00, 0x0b};
@@ -231,6 +250,14 @@ static bool strip_checks(const uint8_t *base, const uint8_t *code, uint32_t len,
   *charged = *instrs = 0;
   while (r.p < end) {
     wasm_instr_t in;
+    if (at_check && !meter) {
+      wasm_reader_t peek = r;
+      if (!scale__wasm_instr_read(&peek, &in) || in.op != 0x23 || in.a != stop) {
+        if (!calls_before_control(r, import_funcs))
+          return bad("check sequence expected at code offset %zu", (size_t)(r.p - code));
+        at_check = false; /* left out: the callee's prologue checks */
+      }
+    }
     if (at_check) {
       for (int k = 0; k < plen; k++) {
         if (!scale__wasm_instr_read(&r, &in) || in.op != pattern[k])
@@ -289,8 +316,8 @@ static bool check_bodies(const wasm_module_t *m, const wasm_module_t *o,
       return bad("out of memory");
     size_t n = 0;
     uint64_t charged = 0, instrs = 0;
-    bool ok = strip_checks(o->bytes, a->code, a->code_len, fuel, stop, meter, stripped, &n,
-                           &charged, &instrs);
+    bool ok = strip_checks(o->bytes, a->code, a->code_len, fuel, stop, meter,
+                           m->imported_func_count, stripped, &n, &charged, &instrs);
     if (ok && (n != b->code_len || memcmp(stripped, b->code, n) != 0))
       ok = bad("function %u code differs once the checks are removed", i);
     if (ok && meter && charged != instrs)

@@ -255,6 +255,14 @@ static void test_limits(scale_engine_t *engine) {
   CHECK(trap_is(call(&w, "add", (int32_t[]){1, 1}, 2, &r), SCALE_TRAP_DEADLINE, "deadline"));
   scale_store_set_deadline(w.store, 0);
   CHECK(!call(&w, "add", (int32_t[]){1, 1}, 2, &r) && r == 2);
+  /* a loop whose only check is its callee's prologue stops too */
+  scale_store_set_deadline(w.store, 50u * 1000u * 1000u);
+  CHECK(trap_is(call(&w, "spin_call", NULL, 0, NULL), SCALE_TRAP_DEADLINE, "deadline exceeded"));
+  scale_store_set_deadline(w.store, 0);
+  pthread_t th3;
+  pthread_create(&th3, NULL, interrupt_later, w.store);
+  CHECK(trap_is(call(&w, "spin_call", NULL, 0, NULL), SCALE_TRAP_INTERRUPTED, "interrupted"));
+  pthread_join(th3, NULL);
   /* recursion without any loop (only function entries to check) stops too */
   CHECK(!call(&w, "fibr", (int32_t[]){20}, 1, &r) && r == 6765);
   scale_store_set_deadline(w.store, 50u * 1000u * 1000u);

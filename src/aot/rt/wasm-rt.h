@@ -36,22 +36,60 @@
 #define WASM_RT_MERGED_OOB_AND_EXHAUSTION_TRAPS 0
 
 /*
- * The generated prologue is
- *   if (++wasm_rt_call_stack_depth > WASM_RT_MAX_CALL_STACK_DEPTH) TRAP(EXHAUSTION);
- * Scale bounds the native stack instead of counting calls: the "depth" is a
- * fresh compound literal (so the increment costs nothing and no shared
- * counter exists), and the limit is 0 once the frame address is below the
- * stack limit the runtime stored before the call. Every generated function
- * has `instance` in scope, and every prepared module imports the global
- * "s" "stop", which points at the store's interrupt flag; the stack limit
- * is the word right before it (scale__exec_t, checked by a static assert).
+ * Function prologues. Scale's build (src/aot/build.c) replaces wasm2c's
+ * FUNC_PROLOGUE, which counts calls in a global depth counter, with
+ * SC_FUNC_PROLOGUE: the glue defines SC_PROLOGUE_LOCALS per module (a local
+ * sc_b<i> holding the base address of memory i), then the prologue takes
+ * the address of the stop flag into the local sc_stop and compares the
+ * stack pointer with the stack limit. Every prepared module imports the
+ * global "s" "stop", which points at the store's interrupt flag; the stack
+ * limit is the word right before it (scale__exec_t, checked by a static
+ * assert). The runtime interrupts calls by raising that limit above every
+ * address, so the limit is read as volatile: the compiler must not hoist it
+ * out of a loop whose body was inlined from a callee. The epilogue still
+ * decrements a counter: a fresh compound literal, so it costs nothing.
  */
 #define WASM_RT_USE_STACK_DEPTH_COUNT 1
 #define wasm_rt_call_stack_depth (*(uint32_t *)&(uint32_t){0})
-#define WASM_RT_MAX_CALL_STACK_DEPTH                                                               \
-  ((uintptr_t)__builtin_frame_address(0) < ((const uintptr_t *)(const void *)instance->Z_sZ_stop)[-1] \
-       ? 0u                                                                                        \
-       : 1u)
+
+/*
+ * Roughly the stack pointer: the address of a local. Unlike
+ * __builtin_frame_address(0) it needs no frame pointer, and unlike an asm
+ * read of the register it leaves GCC's inliner free to unroll recursion.
+ */
+#define SC_SP()                                                                                    \
+  __extension__({                                                                                  \
+    char sc_probe_;                                                                                \
+    (uintptr_t)(void *)&sc_probe_;                                                                 \
+  })
+
+#define SC_FUNC_PROLOGUE                                                                           \
+  SC_PROLOGUE_LOCALS                                                                               \
+  const volatile uint32_t *const sc_stop = (const volatile uint32_t *)(void *)instance->Z_sZ_stop; \
+  if (UNLIKELY(SC_SP() < ((const volatile uintptr_t *)(const volatile void *)sc_stop)[-1]))        \
+    TRAP(EXHAUSTION);
+
+/* The stop global as generated code reads it (a loop header's check). */
+#define SC_STOP() UNLIKELY(*sc_stop)
+
+/*
+ * A load whose value is unused must still fault when out of bounds, so
+ * wasm2c hands every loaded value to an empty asm. Floats go in a vector
+ * register: an integer register would cost a move for every float load.
+ */
+static inline void sc_force_read_int(uint64_t v) { __asm__("" ::"r"(v)); }
+#if defined(__x86_64__)
+static inline void sc_force_read_f32(float v) { __asm__("" ::"x"(v)); }
+static inline void sc_force_read_f64(double v) { __asm__("" ::"x"(v)); }
+#elif defined(__aarch64__)
+static inline void sc_force_read_f32(float v) { __asm__("" ::"w"(v)); }
+static inline void sc_force_read_f64(double v) { __asm__("" ::"w"(v)); }
+#else
+static inline void sc_force_read_f32(float v) { __asm__("" ::"m"(v)); }
+static inline void sc_force_read_f64(double v) { __asm__("" ::"m"(v)); }
+#endif
+#define SC_FORCE_READ(v)                                                                           \
+  _Generic((v), float: sc_force_read_f32, double: sc_force_read_f64, default: sc_force_read_int)(v)
 
 typedef enum {
   WASM_RT_TRAP_NONE,

@@ -60,7 +60,7 @@
   X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s) X(i64_extend16_s) X(i64_extend32_s)
 
 #define SCALE_INTERP_BRCMP(X, T)                                                                   \
-  X(br_##T##_eq) X(br_##T##_ne) X(br_##T##_lt_s) X(br_##T##_lt_u) X(br_##T##_gt_s)                \
+  X(br_##T##_eq) X(br_##T##_ne) X(br_##T##_lt_s) X(br_##T##_lt_u) X(br_##T##_gt_s)                 \
   X(br_##T##_gt_u) X(br_##T##_le_s) X(br_##T##_le_u) X(br_##T##_ge_s) X(br_##T##_ge_u)
 
 /* Every internal op. Operand words follow the handler, in the order given. */
@@ -96,12 +96,14 @@
   X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)      \
   SCALE_INTERP_BRCMP(X, i32) SCALE_INTERP_BRCMP(X, i64) /* a b delta */                            \
   SCALE_INTERP_BRCMP_IMM(X)                             /* a imm delta */                          \
-  SCALE_INTERP_IMM_OPS(X)                               /* d a imm */                      \
-  X(load8_s_ai) X(load8_u_ai) X(load16_s_ai) X(load16_u_ai) X(load32_s_ai) X(load32_u_ai)         \
+  SCALE_INTERP_IMM_OPS(X)                               /* d a imm */                              \
+  X(load8_s_ai) X(load8_u_ai) X(load16_s_ai) X(load16_u_ai) X(load32_s_ai) X(load32_u_ai)          \
   X(load64_ai)                     /* d a imm off: address (a + imm) mod 2^32 */                   \
   X(i32_load8_s_ai) X(i32_load16_s_ai)                                                             \
-  X(store8_ai) X(store16_ai) X(store32_ai) X(store64_ai) /* a imm v off */                        \
-  X(store8_k) X(store16_k) X(store32_k) X(store64_k)     /* a k off: constant value */
+  X(store8_ai) X(store16_ai) X(store32_ai) X(store64_ai) /* a imm v off */                         \
+  X(store8_k) X(store16_k) X(store32_k) X(store64_k)     /* a k off: constant value */             \
+  X(scan_loop)                     /* the operands of AAML__..._and_imm__br_i32_gt_u_imm */        \
+  X(scan_class)                    /* the operands of load8_u_ai__..._and_imm__br_i32_gt_u_imm */
 
 #define SCALE_INTERP_BRCMP_IMM(X)                                                                  \
   X(br_i32_eq_imm) X(br_i32_ne_imm) X(br_i32_lt_s_imm) X(br_i32_lt_u_imm) X(br_i32_gt_s_imm)       \
@@ -156,10 +158,10 @@
  */
 #define SCALE_INTERP_CHAINS_GEN_U(P)                                                               \
   P(mov, i32_add) P(const32, const32) P(const32__const32, i32_add_imm)                             \
-  P(i32_add_imm__i32_add_imm__mov, load8_u) P(load8_u_ai, i32_and_imm) P(LM, load64)              \
-  P(ALM, load64) P(store8_k__i32_add, mov) P(SAM, i32_add) P(load8_u_ai, load8_u_ai)              \
-  P(load8_u_ai__load8_u_ai, load8_u_ai) P(L3, load8_u) P(i32_add__i32_add, i32_add)               \
-  P(i32_add__i32_add__i32_add, i32_add) P(i32_add_imm, i64_add_imm) P(i32_add__i32_add, load64)   \
+  P(i32_add_imm__i32_add_imm__mov, load8_u) P(load8_u_ai, i32_and_imm) P(LM, load64)               \
+  P(ALM, load64) P(store8_k__i32_add, mov) P(SAM, i32_add) P(load8_u_ai, load8_u_ai)               \
+  P(load8_u_ai__load8_u_ai, load8_u_ai) P(L3, load8_u) P(i32_add__i32_add, i32_add)                \
+  P(i32_add__i32_add__i32_add, i32_add) P(i32_add_imm, i64_add_imm) P(i32_add__i32_add, load64)    \
   P(AALM, load64) P(ALMS, i32_add_imm)
 #define SCALE_INTERP_CHAINS_GEN_L(P)                                                               \
   P(mov__load8_u, i32_and_imm) P(mov__load8_u__i32_and_imm, i32_add_imm)                           \
@@ -169,11 +171,11 @@
   P(AAML, i32_and_imm) P(AAML__i32_and_imm, i32_add_imm)                                           \
   P(AAML__i32_and_imm__i32_add_imm, i32_and_imm) P(load64, f64_mul) P(LM__load64, f64_add)         \
   P(LM__load64__f64_add, store64) P(i32_add_imm__load64_ai, f64_mul) P(ALM__load64, f64_add)       \
-  P(ALM__load64__f64_add, store64) P(AAL, f64_mul) P(AALM__load64, f64_add)                       \
+  P(ALM__load64__f64_add, store64) P(AAL, f64_mul) P(AALM__load64, f64_add)                        \
   P(AALM__load64__f64_add, store64)
 #define SCALE_INTERP_CHAINS_BR_U(P)                                                                \
-  P(mov__i32_add, br_i64_lt_u) P(const32__const32__i32_add_imm, br_i32_ne_imm)                    \
-  P(SAM__i32_add, br_i64_lt_u) P(i32_add_imm__i64_add_imm, br_i64_ne_imm)                         \
+  P(mov__i32_add, br_i64_lt_u) P(const32__const32__i32_add_imm, br_i32_ne_imm)                     \
+  P(SAM__i32_add, br_i64_lt_u) P(i32_add_imm__i64_add_imm, br_i64_ne_imm)                          \
   P(ALMS__i32_add_imm, br_i32_ne_imm)
 #define SCALE_INTERP_CHAINS_BR_L(P)                                                                \
   P(mov__load8_u__i32_and_imm__i32_add_imm__i32_and_imm, br_i32_gt_u_imm)                          \
@@ -183,6 +185,21 @@
 #define SCALE_INTERP_CHAINS(P)                                                                     \
   SCALE_INTERP_CHAINS_GEN_U(P) SCALE_INTERP_CHAINS_GEN_L(P) SCALE_INTERP_CHAINS_BR_U(P)            \
   SCALE_INTERP_CHAINS_BR_L(P)
+/*
+ * scan_loop: a whole byte-scanning loop in one handler, textscan's letter
+ * loop (`while (i < n && is_letter(in[i])) i++` as clang emits it). The
+ * loop head is `br_i32_ne_imm x k` jumping over an exit path straight to the
+ * chain AAML, and, add, and, br_i32_gt_u_imm whose back edge returns to that
+ * head. The translator turns the chain into scan_loop when (1) the back
+ * edge's target is such a head and the head's own target is the chain, and
+ * (2) the load's and the three class steps' results are temporaries nobody
+ * reads after the branch. The handler then keeps the class value in a
+ * register (no frame stores), charges the loop's fuel, runs the head's
+ * compare itself and loops without a dispatch while the head jumps back.
+ * scan_class: the same class test after an indexed byte load (textscan's
+ * non-letter loop), when the load feeds the first `and` and the load's and
+ * the first two steps' results are dead; only the last step is stored.
+ */
 /* Short name for the prefix add_imm, add_imm, mov, load8_u (textscan's letter loop). */
 #define IOP_AAML IOP_i32_add_imm__i32_add_imm__mov__load8_u
 #define L_AAML L_i32_add_imm__i32_add_imm__mov__load8_u
@@ -215,7 +232,9 @@
   P(i32_add_imm, br_z) P(i32_add_imm, call) P(i32_add_imm, call_defined)                           \
   P(i32_and_imm, br_i32_gt_u_imm)                                                                  \
   P(i32_and_imm, br_nz) P(i32_and_imm, br_z) P(i32_add, br_i64_lt_u) P(i32_add, br_i32_lt_u)       \
-  P(i32_add, br_i32_ne) P(i32_add, ret) P(i32_and_imm, br) P(load8_u_ai, br_table)
+  P(i32_add, br_i32_ne) P(i32_add, ret) P(i32_and_imm, br) P(load8_u_ai, br_table)                 \
+  P(mov, loop_fuel) P(const32, loop_fuel) P(mov, br) P(i32_sub, br_i32_eq_imm)                     \
+  P(i32_sub, br_i32_ne_imm)
 
 #define SCALE_INTERP_PAIRS(P)                                                                      \
   SCALE_INTERP_PAIRS_GEN(P) SCALE_INTERP_PAIRS_BR(P) SCALE_INTERP_CHAINS(P)

@@ -467,6 +467,53 @@ static cond_t take_cond(comp_t *c) {
   return k;
 }
 
+/* A temporary slot no value on the virtual stack lives in: a write to it is dead. */
+static bool dead_temp(const comp_t *c, uint32_t slot) {
+  if (slot < c->tbase) return false;
+  for (uint32_t i = 0; i < c->vh; i++)
+    if (c->vs[i].kind == V_TEMP && c->vs[i].slot == slot) return false;
+  return true;
+}
+
+static bool handler_is(const comp_t *c, uint32_t at, int op) {
+  return at + 2 <= c->len && memcmp(&c->code[at], &c->h[op], sizeof(void *)) == 0;
+}
+
+/*
+ * The letter-loop chain just took its back edge (delta word w): make it a
+ * scan_loop (code.h) when the loop head and the dead results allow.
+ */
+static void scan_loop(comp_t *c, uint32_t w) {
+  const int chain = IOP_AAML__i32_and_imm__i32_add_imm__i32_and_imm__br_i32_gt_u_imm;
+  if (c->oom || w == CNONE || c->prev_op != chain || c->prev_end != c->len) return;
+  uint32_t x = c->prev_start; /* the chain's handler word; its operands start at x + 2 */
+  if (w != x + 2 + 22) return;
+  int64_t head = (int64_t)w + (int32_t)c->code[w];
+  if (head < 1 || head + 5 > x || !handler_is(c, (uint32_t)head, IOP_br_i32_ne_imm)) return;
+  uint32_t hd = (uint32_t)head + 4; /* the head's delta word */
+  if ((int64_t)hd + (int32_t)c->code[hd] != (int64_t)x) return;
+  static const uint32_t dead[] = {8, 11, 14, 17}; /* load, and, add, and: their destinations */
+  for (size_t i = 0; i < sizeof dead / sizeof dead[0]; i++)
+    if (!dead_temp(c, c->code[x + 2 + dead[i]])) return;
+  memcpy(&c->code[x], &c->h[IOP_scan_loop], sizeof(void *));
+  c->prev_op = IOP_scan_loop;
+}
+
+/*
+ * The non-letter chain's compare-branch was just emitted (delta word w): make it a scan_class
+ * (code.h) when the load feeds the first step and the first three results are dead.
+ */
+static void scan_class(comp_t *c, uint32_t w) {
+  const int chain = IOP_load8_u_ai__i32_and_imm__i32_add_imm__i32_and_imm__br_i32_gt_u_imm;
+  if (c->oom || c->prev_op != chain || c->prev_end != c->len) return;
+  uint32_t x = c->prev_start;
+  if (w != x + 2 + 15) return;
+  const uint32_t *o = &c->code[x + 2];
+  if (o[5] != o[0] || !dead_temp(c, o[0]) || !dead_temp(c, o[4]) || !dead_temp(c, o[7])) return;
+  memcpy(&c->code[x], &c->h[IOP_scan_class], sizeof(void *));
+  c->prev_op = IOP_scan_class;
+}
+
 /* Branch taken when the condition's truth equals `sense`; returns the delta word or CNONE. */
 static uint32_t emit_cond_br(comp_t *c, const cond_t *k, bool sense) {
   switch (k->kind) {
@@ -480,7 +527,9 @@ static uint32_t emit_cond_br(comp_t *c, const cond_t *k, bool sense) {
     uint32_t cmp = sense ? k->cmp : cmp_not[k->cmp];
     int base = k->is64 ? (k->imm ? IOP_br_i64_eq_imm : IOP_br_i64_eq)
                        : (k->imm ? IOP_br_i32_eq_imm : IOP_br_i32_eq);
-    return scale__interp_emit(c, base + (int)cmp, (const uint32_t[]){k->a, k->b, 0}, 3) + 2;
+    uint32_t w = scale__interp_emit(c, base + (int)cmp, (const uint32_t[]){k->a, k->b, 0}, 3) + 2;
+    scan_class(c, w);
+    return w;
   }
   }
 }
@@ -629,6 +678,9 @@ static bool step(comp_t *c, fstate_t *s) {
       charge_region(c);
       b->label = c->len;
       c->fuel_word = EMIT(c, loop_fuel, 0);
+      /* Back edges land after the count word (link adds 3); the count may have fused into the
+       * instruction before (mov + loop_fuel), which moves it. */
+      b->label = c->fuel_word - 2;
       comp_label(c); /* back edges land here */
     }
     return true;
@@ -711,7 +763,9 @@ static bool step(comp_t *c, fstate_t *s) {
       branch_to(c, target);
       bind_one(c, skip);
     } else {
-      link(c, target, emit_cond_br(c, &k, true));
+      uint32_t w = emit_cond_br(c, &k, true);
+      link(c, target, w);
+      if (target->kind == C_LOOP) scan_loop(c, w);
     }
     c->last = LAST_NONE;
     return true;

@@ -4,6 +4,15 @@
  * and `ip` inside this one C frame; the C stack grows only for host calls.
  * Hot state (ip, fp, memory base and size, fuel, depth) lives in locals and
  * is written back to the store around host calls and on exit.
+ *
+ * Fuel is split in two: a small budget in a register (`fuel`, at most
+ * FUEL_CHUNK) and the reserve (`fuel_rsv`); the store's fuel is their sum.
+ * A charge subtracts from the budget and takes the slow path only when it
+ * goes negative: there the charge is settled against the reserve exactly
+ * (same trap, same remaining fuel as charging the total directly) and the
+ * interrupt flag is polled. So an interrupt or deadline is seen within
+ * FUEL_CHUNK units of fuel (every charge is at least 1), and the hot back
+ * edge is one subtract and one branch.
  * The handlers are split by family into ops_*.inc fragments.
  */
 #include <math.h>
@@ -21,7 +30,7 @@
 #define OP(k) ip[2 + (k)]
 #define R64(k) fp[OP(k)]
 #define R32(k) ((uint32_t)fp[OP(k)])
-#define NEXT()                                                                                    \
+#define NEXT()                                                                                     \
   do {                                                                                             \
     const void *h_;                                                                                \
     memcpy(&h_, ip, sizeof h_);                                                                    \
@@ -32,6 +41,30 @@
   do {                                                                                             \
     trap = (code);                                                                                 \
     goto out;                                                                                      \
+  } while (0)
+
+#define FUEL_CHUNK ((uint64_t)1 << 16)
+/* Split a total into budget and reserve. */
+#define FUEL_LOAD(total)                                                                           \
+  do {                                                                                             \
+    uint64_t tl_ = (total);                                                                        \
+    fuel = (int64_t)(tl_ < FUEL_CHUNK ? tl_ : FUEL_CHUNK);                                         \
+    fuel_rsv = tl_ - (uint64_t)fuel;                                                               \
+  } while (0)
+#define FUEL_TOTAL() ((uint64_t)fuel + fuel_rsv)
+#define INTERRUPTED() UNLIKELY(atomic_load_explicit(&x->interrupt, memory_order_relaxed))
+/* Charge N units (N >= 1, at most 2^32): trap when the total is short, else refill and poll. */
+#define FUEL_CHARGE(N)                                                                             \
+  do {                                                                                             \
+    uint64_t n_ = (N);                                                                             \
+    fuel -= (int64_t)n_;                                                                           \
+    if (UNLIKELY(fuel < 0)) {                                                                      \
+      fuel += (int64_t)n_;                                                                         \
+      uint64_t t_ = FUEL_TOTAL();                                                                  \
+      if (t_ < n_) TRAP(SCALE_TRAP_FUEL_EXHAUSTED);                                                \
+      FUEL_LOAD(t_ - n_);                                                                          \
+      if (INTERRUPTED()) TRAP(SCALE_TRAP_INTERRUPTED);                                             \
+    }                                                                                              \
   } while (0)
 
 #define LOAD_MEM()                                                                                 \
@@ -94,7 +127,9 @@ static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
   scale_memory_t *mem;
   uint8_t *mb;
   uint64_t ms;
-  uint64_t fuel = x->fuel;
+  int64_t fuel;
+  uint64_t fuel_rsv;
+  FUEL_LOAD(x->fuel);
   const uint32_t entry_depth = x->depth;
   uint32_t depth = entry_depth;
   const uint32_t max_depth = x->max_depth;
@@ -108,10 +143,8 @@ static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
     const scale__code_t *c = entry->code;
     if (UNLIKELY(depth >= max_depth || fp + c->frame_slots > stack_end))
       TRAP(SCALE_TRAP_STACK_EXHAUSTED);
-    if (UNLIKELY(fuel < c->fuel_entry)) TRAP(SCALE_TRAP_FUEL_EXHAUSTED);
-    fuel -= c->fuel_entry;
-    if (UNLIKELY(atomic_load_explicit(&x->interrupt, memory_order_relaxed)))
-      TRAP(SCALE_TRAP_INTERRUPTED);
+    FUEL_CHARGE(c->fuel_entry);
+    if (INTERRUPTED()) TRAP(SCALE_TRAP_INTERRUPTED);
     depth++;
     uint64_t *rec = fp + c->rec;
     rec[0] = rec[1] = rec[2] = 0;
@@ -133,7 +166,7 @@ out:
     if (!atomic_compare_exchange_strong(&x->interrupt, &seen, 0) && seen == 2)
       trap = SCALE_TRAP_DEADLINE;
   }
-  x->fuel = fuel;
+  x->fuel = FUEL_TOTAL();
   x->depth = entry_depth;
   x->sp = entry_sp;
   return trap;

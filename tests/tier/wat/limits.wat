@@ -8,6 +8,9 @@
   (func $add (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
   (func $sub (param i32 i32) (result i32) local.get 0 local.get 1 i32.sub)
   (func (export "spin") (loop $l br $l))
+  (func $one (result i32) i32.const 1)
+  ;; stop-only builds leave out this loop's check: the callee's prologue (inlined or not) is it
+  (func (export "spin_call") (loop $l call $one drop br $l))
   (func $deep (export "deep") (param i32) (result i32)
     local.get 0 i32.const 1 i32.add call $deep)
   (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)

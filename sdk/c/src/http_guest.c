@@ -1,0 +1,77 @@
+/*
+ * HTTP mode of the C guest SDK: decode the context, call the user's
+ * scale(), encode what it returns (or the error it set). The context is
+ * owned here and freed after each run, so no call sees another's data.
+ */
+#include "scale_http.h"
+
+#include "polyglot/alloc.h"
+
+static scale_http_context_t ctx;
+static char *pending_error; /* set by scale_error(), owned */
+static char *next_error;    /* returned by scale_next(), owned */
+static scale_pg_buf_t next_buf;
+
+static char *copy_str(const char *s, size_t n) {
+  char *p = SCALE_PG_REALLOC((void *)0, n + 1);
+  if (!p) return p;
+  if (n) __builtin_memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+static void clear(char **s) {
+  if (*s) SCALE_PG_FREE(*s);
+  *s = 0;
+}
+
+scale_http_context_t *scale_error(scale_http_context_t *c, const char *msg) {
+  clear(&pending_error);
+  pending_error = copy_str(msg ? msg : "error", msg ? __builtin_strlen(msg) : 5);
+  if (!pending_error) pending_error = copy_str("out of memory", 13);
+  return c;
+}
+
+const char *scale_next(scale_http_context_t *c) {
+  clear(&next_error);
+  scale_pg_buf_reset(&next_buf);
+  if (!scale_http_encode(c, &next_buf)) return "out of memory encoding the context";
+  const uint8_t *out;
+  size_t len;
+  if (scale_next_raw(next_buf.data, next_buf.len, &out, &len) != 0) return "next: no result";
+  scale_pg_reader_t r;
+  scale_pg_reader_init(&r, out, len);
+  const char *msg;
+  size_t msg_len;
+  if (scale_pg_get_error(&r, len, &msg, &msg_len) == SCALE_PG_OK) {
+    next_error = copy_str(msg, msg_len);
+    return next_error ? next_error : "out of memory";
+  }
+  scale_http_context_t fresh;
+  scale_http_context_init(&fresh);
+  const char *err = scale_http_decode(&fresh, out, len, 0);
+  if (err) return err;
+  scale_http_context_free(c);
+  *c = fresh;
+  return 0;
+}
+
+int scale_raw_run(const uint8_t *in, size_t len, scale_pg_buf_t *out) {
+  clear(&pending_error);
+  const char *err = scale_http_decode(&ctx, in, len, 0);
+  if (err) {
+    scale_error_raw(out, err);
+    return 0;
+  }
+  scale_http_context_t *res = scale(&ctx);
+  if (pending_error)
+    scale_error_raw(out, pending_error);
+  else if (!res)
+    scale_error_raw(out, "function returned no context");
+  else
+    scale_http_encode(res, out);
+  clear(&pending_error);
+  scale_http_context_free(&ctx);
+  if (res && res != &ctx) scale_http_context_free(res);
+  return 0;
+}

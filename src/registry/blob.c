@@ -1,0 +1,290 @@
+/*
+ * Content-addressed blobs of the function store: SHA-256 digests, atomic
+ * writes (temporary file + fsync + rename) and reads that check size and
+ * digest before anyone sees the bytes.
+ *
+ * Never trusts what is on disk: a blob whose size or hash differs from
+ * its descriptor is an error naming the blob, and reads are capped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "registry/store.h"
+
+scale_error_t *scale__registry_errorf(const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return scale_error_new(buf);
+}
+
+const char *scale__registry_errno_text(int err) {
+  switch (err) {
+  case ENOENT:
+    return "no such file";
+  case EACCES:
+  case EPERM:
+    return "permission denied";
+  case EISDIR:
+    return "is a directory";
+  case ENOTDIR:
+    return "a parent is not a directory";
+  case ENOMEM:
+    return "out of memory";
+  case ENOSPC:
+    return "no space left on device";
+  case EROFS:
+    return "read-only file system";
+  case EEXIST:
+    return "already exists";
+  default:
+    return strerror(err);
+  }
+}
+
+void scale__registry_digest(const uint8_t *data, size_t len, char out[SCALE_STORE_DIGEST_SIZE]) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  static const char hex[] = "0123456789abcdef";
+  if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32) {
+    /* Only a broken OpenSSL gets here; an all-zero digest matches nothing real. */
+    memset(md, 0, sizeof md);
+    n = 32;
+  }
+  memcpy(out, "sha256:", 7);
+  for (unsigned i = 0; i < 32; i++) {
+    out[7 + 2 * i] = hex[md[i] >> 4];
+    out[8 + 2 * i] = hex[md[i] & 15];
+  }
+  out[71] = '\0';
+}
+
+bool scale__registry_digest_valid(const char *digest) {
+  if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71) return false;
+  for (const char *p = digest + 7; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+  return true;
+}
+
+scale_error_t *scale__registry_mkdirs(const char *path, unsigned mode) {
+  size_t n = strlen(path);
+  char *buf = malloc(n + 1);
+  if (!buf) return scale_error_new("out of memory");
+  memcpy(buf, path, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] != '/' && buf[i] != '\0') continue;
+    char saved = buf[i];
+    buf[i] = '\0';
+    if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST) {
+      int err = errno;
+      scale_error_t *e = scale__registry_errorf("cannot create directory '%s': %s", buf,
+                                                scale__registry_errno_text(err));
+      free(buf);
+      return e;
+    }
+    buf[i] = saved;
+  }
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    free(buf);
+    return scale__registry_errorf("cannot create directory '%s': not a directory", path);
+  }
+  free(buf);
+  return NULL;
+}
+
+static bool write_all(int fd, const uint8_t *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    len -= (size_t)n;
+  }
+  return true;
+}
+
+scale_error_t *scale__registry_write_atomic(const char *path, const uint8_t *data, size_t len) {
+  const char *slash = strrchr(path, '/');
+  size_t dirlen = slash ? (size_t)(slash - path) : 0;
+  size_t cap = strlen(path) + 32;
+  char *tmp = malloc(cap);
+  if (!tmp) return scale_error_new("out of memory");
+  /* ".tmp-" names never look like a digest, so collection can tell them apart. */
+  snprintf(tmp, cap, "%.*s%s.tmp-XXXXXX", (int)dirlen, path, slash ? "/" : "");
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    int err = errno;
+    scale_error_t *e =
+        scale__registry_errorf("cannot write '%s': %s", path, scale__registry_errno_text(err));
+    free(tmp);
+    return e;
+  }
+  bool ok = fchmod(fd, 0644) == 0 && write_all(fd, data, len) && fsync(fd) == 0;
+  int err = errno;
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && rename(tmp, path) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    unlink(tmp);
+    free(tmp);
+    return scale__registry_errorf("cannot write '%s': %s", path, scale__registry_errno_text(err));
+  }
+  free(tmp);
+  return NULL;
+}
+
+static char *blob_path(const char *root, const char *digest) {
+  size_t cap = strlen(root) + 96;
+  char *p = malloc(cap);
+  if (p) snprintf(p, cap, "%s/blobs/sha256/%s", root, digest + 7);
+  return p;
+}
+
+/* Read at most max bytes of path; *len the bytes read. ENOENT etc. in *err_out. */
+static int read_capped(const char *path, size_t max, uint8_t **out, size_t *len, bool *too_big) {
+  *too_big = false;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return EISDIR;
+  }
+  if ((uint64_t)st.st_size > max) {
+    close(fd);
+    *too_big = true;
+    return 0;
+  }
+  size_t cap = (size_t)st.st_size + 1, n = 0;
+  uint8_t *buf = malloc(cap);
+  if (!buf) {
+    close(fd);
+    return ENOMEM;
+  }
+  for (;;) {
+    if (n == cap) {
+      /* The file grew while we read it: allow up to the cap. */
+      if (cap > max) {
+        free(buf);
+        close(fd);
+        *too_big = true;
+        return 0;
+      }
+      size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+      uint8_t *nb = realloc(buf, ncap);
+      if (!nb) {
+        free(buf);
+        close(fd);
+        return ENOMEM;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int err = errno;
+      free(buf);
+      close(fd);
+      return err;
+    }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (n > max) {
+    free(buf);
+    *too_big = true;
+    return 0;
+  }
+  *out = buf;
+  *len = n;
+  return 0;
+}
+
+scale_error_t *scale__registry_read_blob(const char *root, const char *digest, int64_t size,
+                                         size_t max, uint8_t **out, size_t *len) {
+  if (!scale__registry_digest_valid(digest))
+    return scale__registry_errorf("invalid blob digest '%s' in '%s/index.json' or a manifest "
+                                  "(want sha256:<64 lower-case hex digits>)",
+                                  digest ? digest : "", root);
+  if (size >= 0 && (uint64_t)size > max)
+    return scale__registry_errorf("blob %s in '%s' is too large (%lld bytes, limit %zu)", digest,
+                                  root, (long long)size, max);
+  char *path = blob_path(root, digest);
+  if (!path) return scale_error_new("out of memory");
+  uint8_t *buf = NULL;
+  size_t n = 0;
+  bool too_big;
+  int err = read_capped(path, max, &buf, &n, &too_big);
+  if (err) {
+    scale_error_t *e =
+        err == ENOENT ? scale__registry_errorf(
+                            "blob %s is missing from '%s' (the store is damaged)", digest, root)
+                      : scale__registry_errorf("cannot read blob '%s': %s", path,
+                                               scale__registry_errno_text(err));
+    free(path);
+    return e;
+  }
+  if (too_big) {
+    scale_error_t *e =
+        scale__registry_errorf("blob '%s' is larger than the limit of %zu bytes", path, max);
+    free(path);
+    return e;
+  }
+  if (size >= 0 && (uint64_t)size != n) {
+    scale_error_t *e = scale__registry_errorf(
+        "blob '%s' is corrupt: %zu bytes, its descriptor says %lld", path, n, (long long)size);
+    free(buf);
+    free(path);
+    return e;
+  }
+  char actual[SCALE_STORE_DIGEST_SIZE];
+  scale__registry_digest(buf, n, actual);
+  if (strcmp(actual, digest) != 0) {
+    scale_error_t *e = scale__registry_errorf(
+        "blob '%s' is corrupt: its content hashes to %s, not %s", path, actual, digest);
+    free(buf);
+    free(path);
+    return e;
+  }
+  free(path);
+  *out = buf;
+  *len = n;
+  return NULL;
+}
+
+scale_error_t *scale__registry_write_blob(const char *root, const uint8_t *data, size_t len,
+                                          char digest[SCALE_STORE_DIGEST_SIZE]) {
+  scale__registry_digest(data, len, digest);
+  /* A verified copy already there is kept (blobs are immutable); a damaged one is replaced. */
+  uint8_t *old = NULL;
+  size_t old_len = 0;
+  scale_error_t *e = scale__registry_read_blob(root, digest, (int64_t)len, len, &old, &old_len);
+  if (!e) {
+    free(old);
+    return NULL;
+  }
+  scale_error_delete(e);
+  char *path = blob_path(root, digest);
+  if (!path) return scale_error_new("out of memory");
+  e = scale__registry_write_atomic(path, data, len);
+  free(path);
+  return e;
+}
