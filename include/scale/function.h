@@ -123,6 +123,14 @@ bool scale_function_has_initialize(const scale_function_t *fn);
  */
 const char *scale_function_signature_hash(const scale_function_t *fn);
 
+/**
+ * The signature schema (HCL text, not NUL-terminated) embedded in the
+ * function's `.scale` file, with its length in *@p len; NULL (and 0) for a
+ * raw module or a file without one. Parse it with scale_signature_parse()
+ * to decode the function's context. Borrowed; lives as long as @p fn.
+ */
+const char *scale_function_signature_schema(const scale_function_t *fn, size_t *len);
+
 /* ---- chains --------------------------------------------------------- */
 
 /** An ordered list of functions with their pools and limits. Thread-safe. */

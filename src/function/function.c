@@ -161,6 +161,7 @@ static void function_free(scale_function_t *fn) {
   pthread_mutex_destroy(&fn->compile_lock);
   free(fn->name);
   free(fn->sig_hash);
+  free(fn->sig_schema);
   free(fn);
 }
 
@@ -285,4 +286,8 @@ bool scale_function_has_initialize(const scale_function_t *fn) {
 }
 const char *scale_function_signature_hash(const scale_function_t *fn) {
   return fn->sig_hash;
+}
+const char *scale_function_signature_schema(const scale_function_t *fn, size_t *len) {
+  if (len) *len = fn->sig_schema_len;
+  return (const char *)fn->sig_schema;
 }

@@ -254,6 +254,72 @@ static void test_load_errors(void) {
   scale_error_delete(e);
 }
 
+/* A function packaged as a .scale file runs like the raw module, keeps its
+ * signature, and a damaged container is refused before anything runs. */
+static void test_scalefile(void) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/modify.wasm", dir);
+  FILE *f = fopen(path, "rb");
+  CHECK(f != NULL);
+  if (!f) return;
+  static uint8_t wasm[1 << 20];
+  size_t wasm_len = fread(wasm, 1, sizeof wasm, f);
+  fclose(f);
+  static const char schema[] = "version = \"v1alpha\"\ncontext = \"Context\"\n";
+  scale_scalefile_t sf;
+  memset(&sf, 0, sizeof sf);
+  sf.name = "packed";
+  sf.tag = "v2";
+  sf.signature_name = "data";
+  sf.signature_organization = "local";
+  sf.signature_tag = "latest";
+  sf.signature_schema = (uint8_t *)schema;
+  sf.signature_schema_len = sizeof schema - 1;
+  sf.signature_hash = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  sf.language = "c";
+  sf.function = wasm;
+  sf.function_len = wasm_len;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  scale_error_t *e = scale_scalefile_encode(&sf, &bytes, &len);
+  CHECK(!e);
+  if (e) {
+    scale_error_delete(e);
+    return;
+  }
+  scale_function_t *fn = NULL;
+  e = scale_function_new(engine, bytes, len, NULL, &fn);
+  CHECK(!e && fn);
+  if (fn) {
+    CHECK(strcmp(scale_function_name(fn), "packed:v2") == 0);
+    CHECK(scale_function_signature_hash(fn) &&
+          strcmp(scale_function_signature_hash(fn), sf.signature_hash) == 0);
+    size_t slen = 0;
+    const char *s = scale_function_signature_schema(fn, &slen);
+    CHECK(s && slen == sizeof schema - 1 && memcmp(s, schema, slen) == 0);
+    scale_chain_t *ch = NULL;
+    e = scale_chain_new(&fn, 1, NULL, &ch);
+    CHECK(!e);
+    if (!e) {
+      expect_data(ch, "x", NULL, NULL, "modified");
+      scale_chain_delete(ch);
+    }
+    scale_error_delete(e);
+    scale_function_delete(fn);
+  }
+  e = scale_function_new(engine, bytes, len, "renamed:v3", &fn);
+  CHECK(!e && strcmp(scale_function_name(fn), "renamed:v3") == 0);
+  if (!e) scale_function_delete(fn);
+  scale_error_delete(e);
+  /* One flipped byte inside the module: the checksum catches it. */
+  bytes[len / 2] ^= 0x40;
+  fn = NULL;
+  e = scale_function_new(engine, bytes, len, NULL, &fn);
+  CHECK(e && !fn && strstr(scale_error_message(e), "scale file"));
+  scale_error_delete(e);
+  free(bytes);
+}
+
 static void test_chain3(void) {
   const char *names[3] = {"marker_a", "marker_b", "marker_c"};
   scale_chain_t *ch = chain_of(names, 3, NULL);
@@ -504,6 +570,7 @@ int main(int argc, char **argv) {
   test_load_errors();
   test_data_signature();
   test_sandbox();
+  test_scalefile();
   test_chain3();
   test_http();
   test_threads();
