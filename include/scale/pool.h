@@ -8,7 +8,13 @@
  * in exactly that state. A new pooled instance is a bare instantiation plus
  * a copy-on-write mapping of the snapshot's memory, so it costs no copy of
  * the initialised memory; a released instance is reset to the snapshot by
- * dropping the pages it wrote, and kept for the next acquire.
+ * copying the snapshot's bytes back over the pages it wrote (found with the
+ * kernel's PAGEMAP_SCAN, Linux 6.7+, or /proc/self/pagemap), so the next
+ * call takes no page faults, and kept for the next acquire. Where neither
+ * works, the written pages are dropped instead (the next call faults them
+ * in again). The environment variable SCALE_RESET=scan|pagemap|madvise,
+ * read once per process, forces one of these ways (for tests and
+ * comparisons); an unavailable one falls through to the next.
  *
  * Every pooled instance lives in its own store (stores are single-threaded),
  * so leases may run on different threads at the same time. The pool itself

@@ -209,8 +209,11 @@ const char *scale__reset_mode_name(scale__reset_mode_t m) {
 bool scale__dirty_each(uint8_t *base, size_t len, scale__dirty_fn fn, void *ctx) {
   if ((uintptr_t)base % HOST_PAGE || len % HOST_PAGE) return false;
   switch (scale__reset_mode()) {
-  case SCALE__RESET_SCAN: return scan_ioctl(base, len, fn, ctx);
-  case SCALE__RESET_PAGEMAP: return scan_pagemap(base, len, fn, ctx);
-  default: return false;
+  case SCALE__RESET_SCAN:
+    return scan_ioctl(base, len, fn, ctx);
+  case SCALE__RESET_PAGEMAP:
+    return scan_pagemap(base, len, fn, ctx);
+  default:
+    return false;
   }
 }

@@ -86,17 +86,22 @@ int64_t scale__memory_grow(scale_memory_t *mem, uint32_t delta) {
   uint32_t old = mem->pages;
   if (delta == 0) return old;
   if ((uint64_t)old + delta > mem->max_pages) return -1;
-  if (mprotect(mem->data + mem->size, (size_t)delta * SCALE_PAGE_SIZE,
-               PROT_READ | PROT_WRITE) != 0)
+  if (mprotect(mem->data + mem->size, (size_t)delta * SCALE_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
     return -1;
   mem->pages = old + delta;
   mem->size = (uint64_t)mem->pages * SCALE_PAGE_SIZE;
   return old;
 }
 
-uint8_t *scale_memory_data(const scale_memory_t *mem) { return mem->data; }
-size_t scale_memory_size(const scale_memory_t *mem) { return (size_t)mem->size; }
-uint32_t scale_memory_pages(const scale_memory_t *mem) { return mem->pages; }
+uint8_t *scale_memory_data(const scale_memory_t *mem) {
+  return mem->data;
+}
+size_t scale_memory_size(const scale_memory_t *mem) {
+  return (size_t)mem->size;
+}
+uint32_t scale_memory_pages(const scale_memory_t *mem) {
+  return mem->pages;
+}
 
 scale_memorytype_t scale_memory_type(const scale_memory_t *mem) {
   scale_memorytype_t t;
@@ -176,7 +181,8 @@ bool scale__memory_restore_image(scale_memory_t *mem, const uint8_t *image, uint
   size_t bytes = (size_t)pages * SCALE_PAGE_SIZE;
   if (bytes > mem->size) return false;
   scale__reset_mode_t mode = scale__reset_mode();
-  if (!image || !bytes || mode == SCALE__RESET_MADVISE) return scale__memory_reset_image(mem, pages);
+  if (!image || !bytes || mode == SCALE__RESET_MADVISE)
+    return scale__memory_reset_image(mem, pages);
   /*
    * With PAGEMAP_SCAN, the pages memory.grow added are scanned too (it
    * tells written pages from the shared zero page there): they are zeroed
@@ -188,7 +194,8 @@ bool scale__memory_restore_image(scale_memory_t *mem, const uint8_t *image, uint
   size_t scan = grown ? (size_t)mem->size : bytes;
   struct restore r = {mem->data, image, bytes, COPY_BUDGET};
   /* A scan that fails part-way leaves some pages restored: dropping them all is still right. */
-  if (!scale__dirty_each(mem->data, scan, restore_run, &r)) return scale__memory_reset_image(mem, pages);
+  if (!scale__dirty_each(mem->data, scan, restore_run, &r))
+    return scale__memory_reset_image(mem, pages);
   if (!grown) return shrink(mem, bytes);
   if (mprotect(mem->data + bytes, (size_t)mem->size - bytes, PROT_NONE) != 0) return false;
   mem->pages = pages;

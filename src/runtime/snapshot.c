@@ -255,8 +255,7 @@ scale_error_t *scale__snapshot_reset(const scale__snapshot_t *s, scale_instance_
   if (inst->module != s->module)
     return scale__error_new(-1, "snapshot reset of an instance of another module");
   for (uint32_t i = 0; i < s->memory_count; i++)
-    if (!scale__memory_restore_image(inst->memories[i], s->memories[i].view,
-                                     s->memories[i].pages))
+    if (!scale__memory_restore_image(inst->memories[i], s->memories[i].view, s->memories[i].pages))
       return scale__error_new(-1, "cannot reset memory %u to its snapshot", i);
   return restore_small(s, inst);
 }
