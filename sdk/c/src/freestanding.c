@@ -36,7 +36,12 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
 static void *carve(size_t bytes) {
-  if (!brk_ptr) brk_ptr = brk_end = ((uintptr_t)&__heap_base + 15) & ~(uintptr_t)15;
+  if (!brk_ptr) {
+    /* The memory the module starts with past __heap_base is free: use it before growing. */
+    brk_ptr = ((uintptr_t)&__heap_base + 15) & ~(uintptr_t)15;
+    brk_end = __builtin_wasm_memory_size(0) * 65536;
+    if (brk_end < brk_ptr) brk_end = brk_ptr;
+  }
   if (bytes > brk_end - brk_ptr) {
     size_t need = bytes - (brk_end - brk_ptr);
     size_t pages = (need + 65535) / 65536;
