@@ -2,7 +2,7 @@
  * libFuzzer target for the HTTP server's request assembler (src/http/request.c): the input is
  * a byte stream from a client. It is parsed twice, once in one piece and once split into
  * pieces of sizes taken from the input, and both runs must see the same requests (method,
- * target, path, headers, body) and the same final error: http-parser hands data over in
+ * target, path, headers, body) and end the same way: http-parser hands data over in
  * fragments that depend on where reads end, and the assembler must not care. Each request is
  * also serialized as a response, as the server would. Caps are small so limits are reached.
  */
@@ -103,6 +103,10 @@ static void run(const uint8_t *data, size_t size, const uint8_t *sizes, size_t n
   scale__httpd_assembler_release(&a);
 }
 
+static int is_limit(int status) {
+  return status == 431 || status == 413;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   /* The first bytes choose the split; the rest is the stream. */
@@ -114,7 +118,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   summary_t whole, split;
   run(data, size, NULL, 0, &whole);
   run(data, size, sizes, nsizes, &split);
-  if (whole.count != split.count || whole.error != split.error) abort();
+  if (whole.count != split.count || !whole.error != !split.error) abort();
+  /* Which error comes first may differ: http-parser reports a field's bytes when the field
+   * or the buffer ends, so a cap can be reached before a bad byte later in the same field is
+   * seen in one run and after it in the other. Either way the connection ends. */
+  if (whole.error != split.error && !is_limit(whole.error) && !is_limit(split.error)) abort();
   for (int i = 0; i < whole.count && i < MAX_REQUESTS; i++)
     if (whole.hash[i] != split.hash[i]) abort();
   return 0;

@@ -59,6 +59,10 @@ void scale__cli_delete_help(FILE *out);
 int scale__cli_tag(int argc, char **argv);
 void scale__cli_tag_help(FILE *out);
 
+/* `scale signature generate` (signature.c). */
+int scale__cli_signature(int argc, char **argv);
+void scale__cli_signature_help(FILE *out);
+
 /* Print "error: <message>\n" to stderr. */
 void scale__cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -36,6 +36,8 @@ static const scale__cli_command_t commands[] = {
      scale__cli_export_help},
     {"delete", "remove a function from the local store", scale__cli_delete, scale__cli_delete_help},
     {"tag", "give a stored function another name or tag", scale__cli_tag, scale__cli_tag_help},
+    {"signature", "generate C code from a signature schema", scale__cli_signature,
+     scale__cli_signature_help},
     {"help", "show help for scale or for one command", cmd_help, help_help},
     {"version", "print the version of scale", cmd_version, help_version},
 };

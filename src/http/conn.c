@@ -63,8 +63,7 @@ static void arm_timer(scale__httpd_conn_t *c) {
 
 static void on_close(uv_handle_t *h) {
   scale__httpd_conn_t *c = h->data;
-  if (--c->handles > 0)
-    return;
+  if (--c->handles > 0) return;
   scale__httpd_worker_t *w = c->worker;
   scale__httpd_assembler_release(&c->assembler);
   scale__httpd_response_release(&c->response);
@@ -75,16 +74,14 @@ static void on_close(uv_handle_t *h) {
 }
 
 static void close_conn(scale__httpd_conn_t *c) {
-  if (c->state == CONN_CLOSED)
-    return;
+  if (c->state == CONN_CLOSED) return;
   c->state = CONN_CLOSED;
   scale__httpd_worker_t *w = c->worker;
   if (c->prev)
     c->prev->next = c->next;
   else
     w->conns = c->next;
-  if (c->next)
-    c->next->prev = c->prev;
+  if (c->next) c->next->prev = c->prev;
   c->prev = c->next = NULL;
   /* Pending writes and the shutdown request are cancelled first; on_close frees last. */
   uv_close((uv_handle_t *)&c->tcp, on_close);
@@ -99,8 +96,7 @@ static void start_reading(scale__httpd_conn_t *c);
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
   scale__httpd_conn_t *c = req->data;
-  if (c->state == CONN_CLOSED)
-    return;
+  if (c->state == CONN_CLOSED) return;
   if (status < 0 || c->peer_eof) {
     close_conn(c);
     return;
@@ -114,8 +110,7 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
 }
 
 static void begin_close(scale__httpd_conn_t *c) {
-  if (c->state == CONN_CLOSED || c->state == CONN_SHUTDOWN || c->state == CONN_LINGER)
-    return;
+  if (c->state == CONN_CLOSED || c->state == CONN_SHUTDOWN || c->state == CONN_LINGER) return;
   c->state = CONN_SHUTDOWN;
   c->shutdown.data = c;
   /* uv_shutdown waits for queued writes, then sends FIN. */
@@ -140,8 +135,7 @@ static void after_writes(scale__httpd_conn_t *c) {
     begin_close(c);
     return;
   }
-  if (c->state != CONN_OPEN)
-    return;
+  if (c->state != CONN_OPEN) return;
   if (c->pending_len > 0 && c->out_bytes <= SCALE_HTTPD_MAX_PENDING_OUTPUT) {
     /* Parse what waited while the output backed up. feed() may keep part of it again. */
     char *data = c->pending;
@@ -151,11 +145,9 @@ static void after_writes(scale__httpd_conn_t *c) {
     c->pending_cap = 0;
     feed(c, data, len);
     free(data);
-    if (c->state == CONN_CLOSED)
-      return;
+    if (c->state == CONN_CLOSED) return;
   }
-  if (c->state == CONN_OPEN && c->pending_len == 0 && !c->peer_eof)
-    start_reading(c);
+  if (c->state == CONN_OPEN && c->pending_len == 0 && !c->peer_eof) start_reading(c);
   if (c->state == CONN_OPEN && c->peer_eof && c->writes == 0)
     close_conn(c); /* the client is done sending and has every answer */
   else
@@ -170,8 +162,7 @@ static void on_write(uv_write_t *req, int status) {
   free(wr->out.head);
   free(wr->out.body);
   free(wr);
-  if (c->state == CONN_CLOSED)
-    return;
+  if (c->state == CONN_CLOSED) return;
   if (status < 0) {
     close_conn(c); /* the client went away */
     return;
@@ -188,8 +179,7 @@ static void send_out(scale__httpd_conn_t *c, scale__httpd_out_t *out) {
   uv_buf_t bufs[2];
   unsigned n = 0;
   bufs[n++] = uv_buf_init(out->head, (unsigned)out->head_len);
-  if (out->body_len)
-    bufs[n++] = uv_buf_init((char *)out->body, (unsigned)out->body_len);
+  if (out->body_len) bufs[n++] = uv_buf_init((char *)out->body, (unsigned)out->body_len);
   size_t total = out->head_len + out->body_len;
   if (c->writes == 0) {
     int done = uv_try_write((uv_stream_t *)&c->tcp, bufs, n);
@@ -207,8 +197,7 @@ static void send_out(scale__httpd_conn_t *c, scale__httpd_out_t *out) {
       }
       bufs[first].base += skip;
       bufs[first].len -= skip;
-      if (first == 1)
-        bufs[0] = bufs[1];
+      if (first == 1) bufs[0] = bufs[1];
       n -= first;
       total -= (size_t)done;
     } else if (done < 0 && done != UV_EAGAIN) {
@@ -285,14 +274,12 @@ static void dispatch(scale__httpd_conn_t *c) {
   }
   if (!cfg->quiet && cfg->access_log) {
     int status = c->response.status;
-    if (status < 200 || status > 599)
-      status = 500;
+    if (status < 200 || status > 599) status = 500;
     scale__httpd_log_request(cfg->access_log, c->peer, req->method, req->path, req->path_len,
                              status, out.body_bytes, (uv_hrtime() - c->req_start) / 1000u,
                              c->response.chain);
   }
-  if (!keep)
-    c->state = CONN_LAST;
+  if (!keep) c->state = CONN_LAST;
   send_out(c, &out);
 }
 
@@ -322,8 +309,7 @@ static void feed(scale__httpd_conn_t *c, const char *data, size_t len) {
       keep_pending(c, data, len);
       return;
     }
-    if (!c->req_start)
-      c->req_start = uv_hrtime();
+    if (!c->req_start) c->req_start = uv_hrtime();
     size_t used;
     scale__httpd_event_t ev = scale__httpd_assembler_feed(&c->assembler, data, len, &used);
     data += used;
@@ -352,8 +338,7 @@ static void feed(scale__httpd_conn_t *c, const char *data, size_t len) {
       return;
     }
   }
-  if (!scale__httpd_assembler_busy(&c->assembler))
-    c->req_start = 0;
+  if (!scale__httpd_assembler_busy(&c->assembler)) c->req_start = 0;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
@@ -364,8 +349,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   scale__httpd_conn_t *c = s->data;
-  if (nread == 0 || c->state == CONN_CLOSED)
-    return;
+  if (nread == 0 || c->state == CONN_CLOSED) return;
   if (nread < 0) {
     c->peer_eof = 1;
     uv_read_stop(s);
@@ -378,15 +362,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       c->state = CONN_LAST;
     return;
   }
-  if (c->state != CONN_OPEN)
-    return; /* after the last response: drained and dropped */
+  if (c->state != CONN_OPEN) return; /* after the last response: drained and dropped */
   feed(c, buf->base, (size_t)nread);
   settle(c);
 }
 
 static void start_reading(scale__httpd_conn_t *c) {
-  if (c->reading)
-    return;
+  if (c->reading) return;
   if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
     close_conn(c);
     return;
@@ -412,8 +394,7 @@ void scale__httpd_conn_accept(scale__httpd_worker_t *w) {
   scale__httpd_response_init(&c->response);
   w->conn_count++;
   c->next = w->conns;
-  if (c->next)
-    c->next->prev = c;
+  if (c->next) c->next->prev = c;
   w->conns = c;
   int rc = uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)&c->tcp);
   if (rc != 0) {

@@ -29,14 +29,12 @@ static int fail(scale__httpd_assembler_t *a, int status, const char *reason) {
 
 /* Grows *buf (elements of size elem) to hold need elements; cap bounds need beforehand. */
 static int reserve(void **buf, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap)
-    return 0;
+  if (need <= *cap) return 0;
   size_t n = *cap ? *cap : 256 / elem + 1;
   while (n < need)
     n *= 2;
   void *p = realloc(*buf, n * elem);
-  if (!p)
-    return -1;
+  if (!p) return -1;
   *buf = p;
   *cap = n;
   return 0;
@@ -67,8 +65,7 @@ static int head_terminate(scale__httpd_assembler_t *a) {
 
 static int count_header_bytes(scale__httpd_assembler_t *a, size_t len) {
   a->header_bytes += len;
-  if (a->header_bytes > a->max_header)
-    return fail(a, 431, "request header fields too large");
+  if (a->header_bytes > a->max_header) return fail(a, 431, "request header fields too large");
   return 0;
 }
 
@@ -81,14 +78,12 @@ static int finish_piece(scale__httpd_assembler_t *a) {
   if (a->in_header == 1) {
     /* A name with no value callback at all: give it an empty value. */
     scale__httpd_field_t *f = &a->fields[a->field_count - 1];
-    if (head_terminate(a) != 0)
-      return -1;
+    if (head_terminate(a) != 0) return -1;
     f->value_off = (uint32_t)a->head_len;
     f->value_len = 0;
     return head_terminate(a);
   }
-  if (a->in_header == 2)
-    return head_terminate(a);
+  if (a->in_header == 2) return head_terminate(a);
   return 0;
 }
 
@@ -101,24 +96,18 @@ static int on_message_begin(http_parser *p) {
 static int on_url(http_parser *p, const char *at, size_t len) {
   scale__httpd_assembler_t *a = p->data;
   /* The method, spaces and " HTTP/1.1\r\n" come with the url. */
-  if (count_header_bytes(a, len + (a->head_len == 0 ? 16 : 0)) != 0)
-    return -1;
+  if (count_header_bytes(a, len + (a->head_len == 0 ? 16 : 0)) != 0) return -1;
   return head_append(a, at, len, 0);
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t len) {
   scale__httpd_assembler_t *a = p->data;
-  if (count_header_bytes(a, len) != 0)
-    return -1;
-  if (a->in_header == 3)
-    return 0; /* a trailer after a chunked body: counted, not kept */
+  if (count_header_bytes(a, len) != 0) return -1;
+  if (a->in_header == 3) return 0; /* a trailer after a chunked body: counted, not kept */
   if (a->in_header != 1) {
-    if (finish_piece(a) != 0)
-      return -1;
-    if (a->field_count >= SCALE_HTTPD_MAX_HEADERS)
-      return fail(a, 431, "too many header fields");
-    if (count_header_bytes(a, LINE_OVERHEAD) != 0)
-      return -1;
+    if (finish_piece(a) != 0) return -1;
+    if (a->field_count >= SCALE_HTTPD_MAX_HEADERS) return fail(a, 431, "too many header fields");
+    if (count_header_bytes(a, LINE_OVERHEAD) != 0) return -1;
     if (reserve((void **)&a->fields, &a->field_cap, a->field_count + 1, sizeof *a->fields) != 0)
       return fail(a, 503, "out of memory");
     scale__httpd_field_t *f = &a->fields[a->field_count++];
@@ -126,49 +115,44 @@ static int on_header_field(http_parser *p, const char *at, size_t len) {
     f->name_off = (uint32_t)a->head_len;
     a->in_header = 1;
   }
-  if (head_append(a, at, len, 1) != 0)
-    return -1;
+  if (head_append(a, at, len, 1) != 0) return -1;
   a->fields[a->field_count - 1].name_len += (uint32_t)len;
   return 0;
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t len) {
   scale__httpd_assembler_t *a = p->data;
-  if (count_header_bytes(a, len) != 0)
-    return -1;
-  if (a->in_header == 3)
-    return 0;
+  if (count_header_bytes(a, len) != 0) return -1;
+  /* http-parser lets NUL through in values (RFC 9110 5.5 forbids it); a handler reading the
+   * value as a C string would see a different value than a proxy in front of us. */
+  if (memchr(at, '\0', len)) return fail(a, 400, "NUL in a header value");
+  if (a->in_header == 3) return 0;
   scale__httpd_field_t *f = &a->fields[a->field_count - 1];
   if (a->in_header == 1) {
-    if (head_terminate(a) != 0)
-      return -1;
+    if (head_terminate(a) != 0) return -1;
     f->value_off = (uint32_t)a->head_len;
     a->in_header = 2;
   }
-  if (head_append(a, at, len, 0) != 0)
-    return -1;
+  if (head_append(a, at, len, 0) != 0) return -1;
   f->value_len += (uint32_t)len;
   return 0;
 }
 
 static int on_headers_complete(http_parser *p) {
   scale__httpd_assembler_t *a = p->data;
-  if (a->in_header != 3 && finish_piece(a) != 0)
-    return -1;
+  if (a->in_header != 3 && finish_piece(a) != 0) return -1;
   a->in_header = 3;
   a->headers_done = 1;
   /* Values keep no trailing blanks (http-parser drops the leading ones). */
   for (size_t i = 0; i < a->field_count; i++) {
     scale__httpd_field_t *f = &a->fields[i];
-    while (f->value_len > 0 &&
-           (a->head[f->value_off + f->value_len - 1] == ' ' ||
-            a->head[f->value_off + f->value_len - 1] == '\t'))
+    while (f->value_len > 0 && (a->head[f->value_off + f->value_len - 1] == ' ' ||
+                                a->head[f->value_off + f->value_len - 1] == '\t'))
       a->head[f->value_off + --f->value_len] = '\0';
     if (a->expect_index < 0 && f->name_len == 6 && memcmp(a->head + f->name_off, "expect", 6) == 0)
       a->expect_index = (int)i;
   }
-  if (p->http_major != 1)
-    return fail(a, 505, "HTTP version not supported");
+  if (p->http_major != 1) return fail(a, 505, "HTTP version not supported");
   int has_length = (p->flags & F_CONTENTLENGTH) != 0;
   int chunked = (p->flags & F_CHUNKED) != 0;
   if (has_length && p->content_length > a->max_body)
@@ -189,10 +173,8 @@ static int on_headers_complete(http_parser *p) {
 
 static int on_body(http_parser *p, const char *at, size_t len) {
   scale__httpd_assembler_t *a = p->data;
-  if (len == 0)
-    return 0;
-  if (len > a->max_body - a->body_len)
-    return fail(a, 413, "request body larger than the limit");
+  if (len == 0) return 0;
+  if (len > a->max_body - a->body_len) return fail(a, 413, "request body larger than the limit");
   if (reserve((void **)&a->body, &a->body_cap, a->body_len + len, 1) != 0)
     return fail(a, 503, "out of memory");
   memcpy(a->body + a->body_len, at, len);
@@ -220,8 +202,7 @@ static const http_parser_settings settings = {
     .on_message_complete = on_message_complete,
 };
 
-void scale__httpd_assembler_init(scale__httpd_assembler_t *a, size_t max_header,
-                                 size_t max_body) {
+void scale__httpd_assembler_init(scale__httpd_assembler_t *a, size_t max_header, size_t max_body) {
   memset(a, 0, sizeof *a);
   http_parser_init(&a->parser, HTTP_REQUEST);
   a->parser.data = a;
@@ -276,19 +257,15 @@ static int parse_error_status(enum http_errno e) {
 scale__httpd_event_t scale__httpd_assembler_feed(scale__httpd_assembler_t *a, const char *data,
                                                  size_t len, size_t *used) {
   *used = 0;
-  if (a->error_status)
-    return SCALE_HTTPD_ERROR;
-  if (a->complete)
-    next_message(a);
-  if (len == 0)
-    return SCALE_HTTPD_NEED_MORE;
+  if (a->error_status) return SCALE_HTTPD_ERROR;
+  if (a->complete) next_message(a);
+  if (len == 0) return SCALE_HTTPD_NEED_MORE;
   size_t n = http_parser_execute(&a->parser, &settings, data, len);
   *used = n;
   enum http_errno e = HTTP_PARSER_ERRNO(&a->parser);
   if (e == HPE_PAUSED) {
     http_parser_pause(&a->parser, 0);
-    if (a->complete)
-      return SCALE_HTTPD_REQUEST;
+    if (a->complete) return SCALE_HTTPD_REQUEST;
     if (a->continue_wanted) {
       a->continue_wanted = 0;
       return SCALE_HTTPD_CONTINUE;
@@ -343,11 +320,9 @@ static int split_target(scale__httpd_assembler_t *a) {
   /* An absolute-form target without a path means "/". */
   const char *path = path_len ? uri + path_off : "/";
   size_t plen = path_len ? path_len : 1;
-  if (reserve((void **)&a->head, &a->head_cap, at + plen + query_len + 2, 1) != 0)
-    return -1;
+  if (reserve((void **)&a->head, &a->head_cap, at + plen + query_len + 2, 1) != 0) return -1;
   uri = a->head; /* may have moved */
-  if (path_len)
-    path = uri + path_off;
+  if (path_len) path = uri + path_off;
   memcpy(a->head + at, path, plen);
   a->head[at + plen] = '\0';
   memcpy(a->head + at + plen + 1, uri + query_off, query_len);
@@ -361,8 +336,7 @@ static int split_target(scale__httpd_assembler_t *a) {
 }
 
 scale_httpd_request_t *scale__httpd_assembler_request(scale__httpd_assembler_t *a) {
-  if (!a->complete)
-    return NULL;
+  if (!a->complete) return NULL;
   scale_httpd_request_t *r = &a->req;
   memset(r, 0, sizeof *r);
   if (split_target(a) != 0 ||
@@ -395,7 +369,6 @@ int scale__httpd_assembler_busy(const scale__httpd_assembler_t *a) {
 
 const char *scale_httpd_request_header(const scale_httpd_request_t *req, const char *name) {
   for (size_t i = 0; i < req->header_count; i++)
-    if (strcmp(req->headers[i].name, name) == 0)
-      return req->headers[i].value;
+    if (strcmp(req->headers[i].name, name) == 0) return req->headers[i].value;
   return NULL;
 }

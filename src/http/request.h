@@ -60,8 +60,7 @@ typedef struct scale__httpd_assembler {
 } scale__httpd_assembler_t;
 
 /** Prepares a; max_header and max_body are the caps (bytes). */
-void scale__httpd_assembler_init(scale__httpd_assembler_t *a, size_t max_header,
-                                 size_t max_body);
+void scale__httpd_assembler_init(scale__httpd_assembler_t *a, size_t max_header, size_t max_body);
 
 /** Frees what a holds. */
 void scale__httpd_assembler_release(scale__httpd_assembler_t *a);

@@ -18,8 +18,7 @@
 
 void scale__httpd_date_update(scale__httpd_date_t *d) {
   time_t now = time(NULL);
-  if ((long long)now == d->second && d->text[0])
-    return;
+  if ((long long)now == d->second && d->text[0]) return;
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(d->text, sizeof d->text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -61,23 +60,19 @@ void scale_httpd_response_set_status(scale_httpd_response_t *res, int status) {
 
 static int is_token_char(unsigned char c) {
   /* RFC 9110 5.6.2 tchar */
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-    return 1;
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return 1;
   return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 static int grow(void **buf, size_t *cap, size_t need) {
-  if (need <= *cap)
-    return 0;
+  if (need <= *cap) return 0;
   size_t n = *cap ? *cap : 256;
   while (n < need) {
-    if (n > SIZE_MAX / 2)
-      return -1;
+    if (n > SIZE_MAX / 2) return -1;
     n *= 2;
   }
   void *p = realloc(*buf, n);
-  if (!p)
-    return -1;
+  if (!p) return -1;
   *buf = p;
   *cap = n;
   return 0;
@@ -85,21 +80,17 @@ static int grow(void **buf, size_t *cap, size_t need) {
 
 int scale_httpd_response_add_header(scale_httpd_response_t *res, const char *name,
                                     const char *value) {
-  if (!name || !value || !name[0])
-    return -1;
+  if (!name || !value || !name[0]) return -1;
   size_t nlen = strlen(name), vlen = strlen(value);
   for (size_t i = 0; i < nlen; i++)
-    if (!is_token_char((unsigned char)name[i]))
-      return -1;
+    if (!is_token_char((unsigned char)name[i])) return -1;
   for (size_t i = 0; i < vlen; i++)
-    if (value[i] == '\r' || value[i] == '\n')
-      return -1;
+    if (value[i] == '\r' || value[i] == '\n') return -1;
   if (strcasecmp(name, "content-length") == 0 || strcasecmp(name, "transfer-encoding") == 0 ||
       strcasecmp(name, "connection") == 0 || strcasecmp(name, "date") == 0)
     return -1;
   size_t need = res->headers_len + nlen + vlen + 4;
-  if (grow((void **)&res->headers, &res->headers_cap, need) != 0)
-    return -1;
+  if (grow((void **)&res->headers, &res->headers_cap, need) != 0) return -1;
   char *p = res->headers + res->headers_len;
   memcpy(p, name, nlen);
   p += nlen;
@@ -119,12 +110,9 @@ int scale_httpd_response_set_body(scale_httpd_response_t *res, const void *data,
 }
 
 int scale_httpd_response_append_body(scale_httpd_response_t *res, const void *data, size_t len) {
-  if (len == 0)
-    return 0;
-  if (!data || len > SIZE_MAX - res->body_len)
-    return -1;
-  if (grow((void **)&res->body, &res->body_cap, res->body_len + len) != 0)
-    return -1;
+  if (len == 0) return 0;
+  if (!data || len > SIZE_MAX - res->body_len) return -1;
+  if (grow((void **)&res->body, &res->body_cap, res->body_len + len) != 0) return -1;
   memcpy(res->body + res->body_len, data, len);
   res->body_len += len;
   return 0;
@@ -187,8 +175,7 @@ int scale__httpd_response_finish(scale_httpd_response_t *res, const char *date, 
                                  int http10, int head_only, scale__httpd_out_t *out) {
   memset(out, 0, sizeof *out);
   int status = res->status;
-  if (status < 200 || status > 599)
-    status = 500;
+  if (status < 200 || status > 599) status = 500;
   /* 204 and 304 have no body (RFC 9110 15.3.5, 15.4.5); 204 must not say a length. */
   int no_body = status == 204 || status == 304;
   size_t body_len = no_body ? 0 : res->body_len;
@@ -196,8 +183,7 @@ int scale__httpd_response_finish(scale_httpd_response_t *res, const char *date, 
   int inline_body = send_body && body_len <= INLINE_BODY;
   size_t cap = 160 + strlen(date) + res->headers_len + (inline_body ? body_len : 0);
   out->head = malloc(cap);
-  if (!out->head)
-    return -1;
+  if (!out->head) return -1;
   char *h = out->head;
   size_t at = put_start(h, status, date);
   at = put(h, at, res->headers, res->headers_len);
@@ -230,8 +216,7 @@ int scale__httpd_response_error(int status, const char *date, scale__httpd_out_t
   const char *text = reason(status);
   size_t text_len = strlen(text) + 1;
   out->head = malloc(200 + strlen(date) + text_len);
-  if (!out->head)
-    return -1;
+  if (!out->head) return -1;
   char *h = out->head;
   size_t at = put_start(h, status, date);
   at = put_str(h, at, "Content-Type: text/plain\r\nContent-Length: ");
@@ -249,8 +234,7 @@ static void put_escaped(FILE *f, const char *s, size_t len) {
   static const char hex[] = "0123456789ABCDEF";
   char buf[1024 * 3 + 4];
   size_t n = 0;
-  if (len > 1024)
-    len = 1024; /* a log line is for people; the full URI is in the request */
+  if (len > 1024) len = 1024; /* a log line is for people; the full URI is in the request */
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c <= 0x20 || c >= 0x7f || c == '"' || c == '%') {

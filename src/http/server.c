@@ -43,8 +43,7 @@ void scale_httpd_config_init(scale_httpd_config_t *cfg) {
 int scale_httpd_parse_address(const char *text, struct sockaddr_storage *addr, char *err,
                               size_t err_len) {
   memset(addr, 0, sizeof *addr);
-  if (!text)
-    return set_err(err, err_len, "no listen address");
+  if (!text) return set_err(err, err_len, "no listen address");
   size_t len = strlen(text);
   const char *colon = strrchr(text, ':');
   if (len == 0 || len > 63 || !colon)
@@ -60,8 +59,7 @@ int scale_httpd_parse_address(const char *text, struct sockaddr_storage *addr, c
       return set_err(err, err_len, "listen address '%s': bad port", text);
     port = port * 10 + (unsigned long)(port_text[i] - '0');
   }
-  if (port > 65535)
-    return set_err(err, err_len, "listen address '%s': port out of range", text);
+  if (port > 65535) return set_err(err, err_len, "listen address '%s': port out of range", text);
   char host[64];
   size_t host_len = (size_t)(colon - text);
   memcpy(host, text, host_len);
@@ -76,26 +74,23 @@ int scale_httpd_parse_address(const char *text, struct sockaddr_storage *addr, c
     return 0;
   }
   struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
-  if (strcmp(host, "localhost") == 0)
-    strcpy(host, "127.0.0.1");
+  if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
   /* inet_pton takes only the dotted quad: no "1", no "0x7f.1", no spaces. */
   if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-    return set_err(err, err_len,
-                   "listen address '%s': bad address (IPv4, [IPv6] or localhost)", text);
+    return set_err(err, err_len, "listen address '%s': bad address (IPv4, [IPv6] or localhost)",
+                   text);
   a4->sin_family = AF_INET;
   a4->sin_port = htons((uint16_t)port);
   return 0;
 }
 
 void scale__httpd_log_error(scale_httpd_server_t *s, const char *what, int uv_err) {
-  if (s->cfg.quiet)
-    return;
+  if (s->cfg.quiet) return;
   fprintf(s->cfg.error_log, "scale http: %s: %s\n", what, uv_strerror(uv_err));
 }
 
 void scale__httpd_worker_maybe_finish(scale__httpd_worker_t *w) {
-  if (!w->stopping || w->conn_count > 0)
-    return;
+  if (!w->stopping || w->conn_count > 0) return;
   /* The last handle: uv_run returns once it is closed. */
   if (w->wakeup_open) {
     w->wakeup_open = 0;
@@ -109,14 +104,12 @@ static void on_connection(uv_stream_t *listener, int status) {
     scale__httpd_log_error(w->server, "accept failed", status);
     return;
   }
-  if (w->stopping)
-    return;
+  if (w->stopping) return;
   scale__httpd_conn_accept(w);
 }
 
 static void stop_worker(scale__httpd_worker_t *w) {
-  if (w->stopping)
-    return;
+  if (w->stopping) return;
   w->stopping = 1;
   if (w->listener_open) {
     w->listener_open = 0;
@@ -128,20 +121,17 @@ static void stop_worker(scale__httpd_worker_t *w) {
 
 static void on_wakeup(uv_async_t *a) {
   scale__httpd_worker_t *w = a->data;
-  if (atomic_load(&w->server->stop_requested))
-    stop_worker(w);
+  if (atomic_load(&w->server->stop_requested)) stop_worker(w);
 }
 
 /* A socket bound to addr with SO_REUSEPORT, so every worker can bind the same port. */
-static int open_listener(scale__httpd_worker_t *w, const struct sockaddr_storage *addr,
-                         char *err, size_t err_len) {
+static int open_listener(scale__httpd_worker_t *w, const struct sockaddr_storage *addr, char *err,
+                         size_t err_len) {
   int family = addr->ss_family;
   int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return set_err(err, err_len, "cannot create a socket: %s", strerror(errno));
+  if (fd < 0) return set_err(err, err_len, "cannot create a socket: %s", strerror(errno));
   int one = 1;
-  socklen_t alen =
-      family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  socklen_t alen = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
       setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     int e = errno;
@@ -151,8 +141,7 @@ static int open_listener(scale__httpd_worker_t *w, const struct sockaddr_storage
   if (bind(fd, (const struct sockaddr *)addr, alen) != 0) {
     int e = errno;
     close(fd);
-    return set_err(err, err_len, "cannot listen on '%s': %s", w->server->listen_text,
-                   strerror(e));
+    return set_err(err, err_len, "cannot listen on '%s': %s", w->server->listen_text, strerror(e));
   }
   uv_tcp_init(&w->loop, &w->listener);
   w->listener.data = w;
@@ -170,14 +159,12 @@ static int open_listener(scale__httpd_worker_t *w, const struct sockaddr_storage
 }
 
 static int check_config(const scale_httpd_config_t *cfg, char *err, size_t err_len) {
-  if (!cfg->handle)
-    return set_err(err, err_len, "no request handler");
+  if (!cfg->handle) return set_err(err, err_len, "no request handler");
   if (cfg->workers > SCALE_HTTPD_MAX_WORKERS)
-    return set_err(err, err_len, "%u workers: at most %u", cfg->workers,
-                   SCALE_HTTPD_MAX_WORKERS);
+    return set_err(err, err_len, "%u workers: at most %u", cfg->workers, SCALE_HTTPD_MAX_WORKERS);
   if (cfg->max_header_bytes < 256 || cfg->max_header_bytes > SCALE_HTTPD_MAX_HEADER_CAP)
-    return set_err(err, err_len, "max header bytes %zu: must be 256 to %u",
-                   cfg->max_header_bytes, SCALE_HTTPD_MAX_HEADER_CAP);
+    return set_err(err, err_len, "max header bytes %zu: must be 256 to %u", cfg->max_header_bytes,
+                   SCALE_HTTPD_MAX_HEADER_CAP);
   if (cfg->max_body_bytes > SCALE_HTTPD_MAX_BODY_CAP)
     return set_err(err, err_len, "max body bytes %zu: at most %u", cfg->max_body_bytes,
                    SCALE_HTTPD_MAX_BODY_CAP);
@@ -190,8 +177,7 @@ static int check_config(const scale_httpd_config_t *cfg, char *err, size_t err_l
 }
 
 static void close_walk(uv_handle_t *h, void *arg) {
-  if (!uv_is_closing(h))
-    uv_close(h, NULL);
+  if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
 /* Closes whatever handles remain (a server that never ran) and the loop itself. */
@@ -209,11 +195,9 @@ static void release_worker(scale__httpd_worker_t *w) {
 int scale_httpd_new(const scale_httpd_config_t *cfg, scale_httpd_server_t **out, char *err,
                     size_t err_len) {
   *out = NULL;
-  if (check_config(cfg, err, err_len) != 0)
-    return -1;
+  if (check_config(cfg, err, err_len) != 0) return -1;
   scale_httpd_server_t *s = calloc(1, sizeof *s);
-  if (!s)
-    return set_err(err, err_len, "out of memory");
+  if (!s) return set_err(err, err_len, "out of memory");
   s->cfg = *cfg;
   if (scale_httpd_parse_address(cfg->listen, &s->addr, err, err_len) != 0) {
     free(s);
@@ -221,16 +205,12 @@ int scale_httpd_new(const scale_httpd_config_t *cfg, scale_httpd_server_t **out,
   }
   snprintf(s->listen_text, sizeof s->listen_text, "%s", cfg->listen);
   s->cfg.listen = s->listen_text;
-  if (!s->cfg.access_log)
-    s->cfg.access_log = stdout;
-  if (!s->cfg.error_log)
-    s->cfg.error_log = stderr;
+  if (!s->cfg.access_log) s->cfg.access_log = stdout;
+  if (!s->cfg.error_log) s->cfg.error_log = stderr;
   atomic_init(&s->stop_requested, 0);
   unsigned n = cfg->workers ? cfg->workers : uv_available_parallelism();
-  if (n == 0)
-    n = 1;
-  if (n > SCALE_HTTPD_MAX_WORKERS)
-    n = SCALE_HTTPD_MAX_WORKERS;
+  if (n == 0) n = 1;
+  if (n > SCALE_HTTPD_MAX_WORKERS) n = SCALE_HTTPD_MAX_WORKERS;
   s->worker_count = n;
   s->workers = calloc(n, sizeof *s->workers);
   if (!s->workers) {
@@ -243,8 +223,7 @@ int scale_httpd_new(const scale_httpd_config_t *cfg, scale_httpd_server_t **out,
     http_parser_set_max_header_size((uint32_t)s->cfg.max_header_bytes + 1024);
   /* A client that closes early must not kill the process with SIGPIPE. */
   struct sigaction sa;
-  if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-    signal(SIGPIPE, SIG_IGN);
+  if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
 
   struct sockaddr_storage addr = s->addr;
   for (unsigned i = 0; i < n; i++) {
@@ -267,8 +246,7 @@ int scale_httpd_new(const scale_httpd_config_t *cfg, scale_httpd_server_t **out,
     }
     w->wakeup.data = w;
     w->wakeup_open = 1;
-    if (open_listener(w, &addr, err, err_len) != 0)
-      goto fail;
+    if (open_listener(w, &addr, err, err_len) != 0) goto fail;
     if (i == 0) {
       /* Port 0: the kernel picked one; the other workers bind the same. */
       struct sockaddr_storage bound;
@@ -309,13 +287,11 @@ unsigned scale_httpd_workers(const scale_httpd_server_t *server) {
 static void worker_main(void *arg) {
   scale__httpd_worker_t *w = arg;
   uv_run(&w->loop, UV_RUN_DEFAULT);
-  if (!w->server->cfg.quiet)
-    fflush(w->server->cfg.access_log);
+  if (!w->server->cfg.quiet) fflush(w->server->cfg.access_log);
 }
 
 int scale_httpd_run(scale_httpd_server_t *s, char *err, size_t err_len) {
-  if (s->ran)
-    return set_err(err, err_len, "the server has already run");
+  if (s->ran) return set_err(err, err_len, "the server has already run");
   s->ran = 1;
   int rc = 0;
   for (unsigned i = 1; i < s->worker_count; i++) {
@@ -332,8 +308,7 @@ int scale_httpd_run(scale_httpd_server_t *s, char *err, size_t err_len) {
   }
   worker_main(&s->workers[0]);
   for (unsigned i = 1; i < s->worker_count; i++)
-    if (s->workers[i].thread_started)
-      uv_thread_join(&s->workers[i].thread);
+    if (s->workers[i].thread_started) uv_thread_join(&s->workers[i].thread);
   return rc;
 }
 
@@ -341,15 +316,13 @@ void scale_httpd_shutdown(scale_httpd_server_t *s) {
   /* Only the first call wakes the workers: a worker closes its async handle as it ends, and
    * a second uv_async_send on it could race that. Atomics and uv_async_send are both
    * async-signal-safe. */
-  if (atomic_exchange(&s->stop_requested, 1))
-    return;
+  if (atomic_exchange(&s->stop_requested, 1)) return;
   for (unsigned i = 0; i < s->worker_count; i++)
     uv_async_send(&s->workers[i].wakeup);
 }
 
 void scale_httpd_delete(scale_httpd_server_t *s) {
-  if (!s)
-    return;
+  if (!s) return;
   for (unsigned i = 0; i < s->worker_count; i++)
     release_worker(&s->workers[i]);
   free(s->workers);

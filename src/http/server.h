@@ -80,19 +80,19 @@ typedef struct scale_httpd_config {
    * ("[::1]", "[::]") or "localhost" (127.0.0.1); PORT decimal 0-65535, 0 for any free port
    * (read it back with scale_httpd_port). Default "127.0.0.1:8080". */
   const char *listen;
-  unsigned workers;             /**< event-loop threads; 0 = one per available core */
-  size_t max_header_bytes;      /**< request line + headers; default 64 KiB, larger: 431 */
-  size_t max_body_bytes;        /**< request body; default 16 MiB, larger: 413 */
-  unsigned max_connections;     /**< open connections over all workers; default 16384 */
+  unsigned workers;              /**< event-loop threads; 0 = one per available core */
+  size_t max_header_bytes;       /**< request line + headers; default 64 KiB, larger: 431 */
+  size_t max_body_bytes;         /**< request body; default 16 MiB, larger: 413 */
+  unsigned max_connections;      /**< open connections over all workers; default 16384 */
   uint64_t keepalive_timeout_ms; /**< idle keep-alive connection closed after; default 5 s */
-  uint64_t header_timeout_ms;   /**< first byte to end of headers (slowloris); default 10 s */
-  uint64_t request_timeout_ms;  /**< first byte to end of body, and a stalled response
-                                     write; default 60 s */
-  int quiet;                    /**< nonzero: no access log and no error messages */
-  FILE *access_log;             /**< one line per request; NULL = stdout */
-  FILE *error_log;              /**< server-side problems (accept failures); NULL = stderr */
-  scale_httpd_handler_t handle; /**< required */
-  void *env;                    /**< passed to handle as is */
+  uint64_t header_timeout_ms;    /**< first byte to end of headers (slowloris); default 10 s */
+  uint64_t request_timeout_ms;   /**< first byte to end of body, and a stalled response
+                                      write; default 60 s */
+  int quiet;                     /**< nonzero: no access log and no error messages */
+  FILE *access_log;              /**< one line per request; NULL = stdout */
+  FILE *error_log;               /**< server-side problems (accept failures); NULL = stderr */
+  scale_httpd_handler_t handle;  /**< required */
+  void *env;                     /**< passed to handle as is */
 } scale_httpd_config_t;
 
 /** The running server; opaque. */

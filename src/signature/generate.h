@@ -9,8 +9,23 @@
  * to the C SDK's raw mode. It only writes text into memory: files are the
  * caller's business (src/cli/signature.c), so tests can call it directly.
  *
- * This header uses only the public API types, so the CLI (which sees only
- * include/) can include it.
+ * Choices, documented for users of the generated code:
+ * - Two self-contained pairs, <prefix>_host.h/.c and <prefix>_guest.h/.c.
+ *   The model code in both is the same text; the guest pair adds the SDK
+ *   glue (scale_raw_run, <prefix>_next, <prefix>_error, the hash hook).
+ *   Link one pair per program, never both.
+ * - Regex validators use POSIX <regex.h> where the toolchain has it (glibc,
+ *   wasi-libc); a freestanding wasm32 build has none and skips them (define
+ *   <PREFIX>_NO_REGEX to skip them anywhere). Length and limit validators
+ *   and case modifiers work everywhere. Expressions are compiled per check
+ *   (no shared state: host code stays thread-safe).
+ * - Error texts equal the runtime's; without stdio (freestanding) float
+ *   limits in messages print approximately. Guest Error texts are kept
+ *   whole (up to 4096 bytes); the runtime cuts every message at 511.
+ * - float32 values keep their bits (a signalling NaN stays signalling, as in
+ *   upstream); the runtime's codec, which keeps them as doubles, quiets it.
+ *
+ * This header uses only the public API types, so the CLI can include it.
  */
 #ifndef SCALE_SIGNATURE_GENERATE_H
 #define SCALE_SIGNATURE_GENERATE_H

@@ -28,10 +28,6 @@ static const char *fc(const siggen_t *g, const struct scale_sigmodel *m, const s
   return g->field_c[m->index][f - m->fields];
 }
 
-static long elem_ref(const sig_field_t *f) {
-  return f->shape == SCALE_SIGSHAPE_MAP ? f->value_ref : f->ref;
-}
-
 static scale_sigtype_t elem_type(const sig_field_t *f) {
   return f->shape == SCALE_SIGSHAPE_MAP ? f->value_type : f->type;
 }
@@ -153,6 +149,22 @@ static bool has_validators(const sig_field_t *f) {
   }
 }
 
+/* A limit no value of the type can cross (its comparison is always false). */
+static bool limit_never(scale_sigtype_t t, bool is_min, const sig_num_t *v) {
+  switch (t) {
+  case SCALE_SIGTYPE_INT32:
+    return is_min ? v->i <= INT32_MIN : v->i >= INT32_MAX;
+  case SCALE_SIGTYPE_INT64:
+    return is_min ? v->i == INT64_MIN : v->i == INT64_MAX;
+  case SCALE_SIGTYPE_UINT32:
+    return is_min ? v->u == 0 : v->u >= UINT32_MAX;
+  case SCALE_SIGTYPE_UINT64:
+    return is_min ? v->u == 0 : v->u == UINT64_MAX;
+  default:
+    return false;
+  }
+}
+
 /* A number of the field's type as a C literal. */
 static void num_lit(siggen_t *g, scale_sigtype_t t, const sig_num_t *v) {
   switch (t) {
@@ -220,7 +232,7 @@ void scale__siggen_model_decls(siggen_t *g, const struct scale_sigmodel *m) {
       OUT("  struct {\n    %s *keys; /* ascending, unique */\n    %s%s*values;\n    size_t count;\n"
           "  } %s; /* %s %s, values %s */\n",
           ct, vt, f->value_type == SCALE_SIGTYPE_MODEL ? "" : " ", fn, kind, f->name,
-          f->value_type == SCALE_SIGTYPE_MODEL ? g->model_c[f->value_ref]
+          f->value_type == SCALE_SIGTYPE_MODEL ? g->sig->models[f->value_ref].name
                                                : scale__schema_type_name(f->value_type));
       break;
     }
@@ -456,8 +468,7 @@ static void emit_build(siggen_t *g, const struct scale_sigmodel *m) {
 static void emit_release_fn(siggen_t *g, const struct scale_sigmodel *m) {
   const char *p = g->prefix, *n = mc(g, m);
   char x[NAME_MAX_C];
-  OUT("static void release_%s(%s_%s_t *v) {\n", n, p, n);
-  if (m->field_count == 0) OUT("  (void)v;\n");
+  OUT("static void release_%s(%s_%s_t *v) {\n  (void)v;\n", n, p, n);
   for (size_t i = 0; i < m->field_count; i++) {
     const sig_field_t *f = &m->fields[i];
     const char *fn = fc(g, m, f);
@@ -514,7 +525,8 @@ static void emit_encode(siggen_t *g, const struct scale_sigmodel *m) {
   }
   OUT("  return true;\n}\n\n");
   OUT("bool %s_%s_encode(const %s_%s_t *v, scale_pg_buf_t *buf) {\n", p, n, p, n);
-  OUT("  if (!v)\n    scale_pg_put_nil(buf);\n  else if (!enc_%s(v, buf, 0))\n    return false;\n", n);
+  OUT("  if (!v)\n    scale_pg_put_nil(buf);\n  else if (!enc_%s(v, buf, 0))\n    return false;\n",
+      n);
   OUT("  return !scale_pg_buf_failed(buf);\n}\n\n");
 }
 
@@ -536,15 +548,17 @@ static void emit_check(siggen_t *g, const struct scale_sigmodel *m, const sig_fi
       scale__siggen_cstr(g, f->regex_text, strlen(f->regex_text));
       OUT(", s, len)) return false;\n");
     }
-    if (f->has_length_min) {
-      OUT("  if (len < %lluu)\n    return gen_errf(err, \"%%s.%%s: length %%zu is below the minimum "
+    if (f->has_length_min && f->length_min > 0) { /* "len < 0" is never true */
+      OUT("  if (len < %lluu)\n    return gen_errf(err, \"%%s.%%s: length %%zu is below the "
+          "minimum "
           "%%llu\", ",
           (unsigned long long)f->length_min);
       names_lit(g, m, f);
       OUT(", len, %lluULL);\n", (unsigned long long)f->length_min);
     }
     if (f->has_length_max) {
-      OUT("  if (len > %lluu)\n    return gen_errf(err, \"%%s.%%s: length %%zu is above the maximum "
+      OUT("  if (len > %lluu)\n    return gen_errf(err, \"%%s.%%s: length %%zu is above the "
+          "maximum "
           "%%llu\", ",
           (unsigned long long)f->length_max);
       names_lit(g, m, f);
@@ -569,14 +583,15 @@ static void emit_check(siggen_t *g, const struct scale_sigmodel *m, const sig_fi
     fmt = "%g", cast = "(double)", wide = "(double)";
     break;
   }
-  scale_sigtype_t lt = f->type == SCALE_SIGTYPE_INT32    ? SCALE_SIGTYPE_INT64
-                       : f->type == SCALE_SIGTYPE_UINT32 ? SCALE_SIGTYPE_UINT64
+  scale_sigtype_t lt = f->type == SCALE_SIGTYPE_INT32     ? SCALE_SIGTYPE_INT64
+                       : f->type == SCALE_SIGTYPE_UINT32  ? SCALE_SIGTYPE_UINT64
                        : f->type == SCALE_SIGTYPE_FLOAT32 ? SCALE_SIGTYPE_FLOAT64
                                                           : f->type;
   for (int side = 0; side < 2; side++) {
     bool has = side == 0 ? f->has_limit_min : f->has_limit_max;
     if (!has) continue;
     const sig_num_t *lim = side == 0 ? &f->limit_min : &f->limit_max;
+    if (limit_never(f->type, side == 0, lim)) continue; /* would only draw -Wtype-limits */
     OUT("  if (%sx %s ", wide, side == 0 ? "<" : ">");
     num_lit(g, lt, lim);
     OUT(")\n    return gen_errf(err, \"%%s.%%s: %s is %s the limit %s\", ", fmt,
@@ -611,7 +626,7 @@ static void emit_cmp(siggen_t *g, const struct scale_sigmodel *m, const sig_fiel
   /* Insert at a position find_ returned; room must exist. */
   OUT("static void insert_%s__%s(%s_%s_t *v, size_t pos, const %s *key, ", n, fn, g->prefix, n, ct);
   ctype(g, f->value_type, f->value_ref, ct, sizeof ct);
-  OUT("const %s%s*val) {\n", ct, f->value_type == SCALE_SIGTYPE_MODEL ? "" : " ");
+  OUT("%s%sconst *val) {\n", ct, f->value_type == SCALE_SIGTYPE_MODEL ? "" : " ");
   OUT("  size_t tail = v->%s.count - pos;\n", fn);
   OUT("  if (tail) {\n    __builtin_memmove(&v->%s.keys[pos + 1], &v->%s.keys[pos], tail * sizeof "
       "*v->%s.keys);\n",
@@ -619,7 +634,8 @@ static void emit_cmp(siggen_t *g, const struct scale_sigmodel *m, const sig_fiel
   OUT("    __builtin_memmove(&v->%s.values[pos + 1], &v->%s.values[pos], tail * sizeof "
       "*v->%s.values);\n  }\n",
       fn, fn, fn);
-  OUT("  v->%s.keys[pos] = *key;\n  v->%s.values[pos] = *val;\n  v->%s.count++;\n}\n\n", fn, fn, fn);
+  OUT("  v->%s.keys[pos] = *key;\n  v->%s.values[pos] = *val;\n  v->%s.count++;\n}\n\n", fn, fn,
+      fn);
 }
 
 static void emit_decode_field(siggen_t *g, const struct scale_sigmodel *m, const sig_field_t *f) {
@@ -794,7 +810,8 @@ static void emit_collection_helpers(siggen_t *g, const struct scale_sigmodel *m,
   OUT("void %s_%s_%s_clear(%s_%s_t *v) {\n", p, n, fn, p, n);
   bool owns_k = f->type == SCALE_SIGTYPE_STRING || f->type == SCALE_SIGTYPE_BYTES;
   scale_sigtype_t et = elem_type(f);
-  bool owns_v = et == SCALE_SIGTYPE_STRING || et == SCALE_SIGTYPE_BYTES || et == SCALE_SIGTYPE_MODEL;
+  bool owns_v =
+      et == SCALE_SIGTYPE_STRING || et == SCALE_SIGTYPE_BYTES || et == SCALE_SIGTYPE_MODEL;
   if (f->shape == SCALE_SIGSHAPE_ARRAY) {
     if (owns_k || et == SCALE_SIGTYPE_MODEL) {
       OUT("  for (size_t i = 0; i < v->%s.count; i++) {\n    ", fn);
@@ -843,7 +860,8 @@ static void emit_collection_helpers(siggen_t *g, const struct scale_sigmodel *m,
   OUT(", ");
   cell_params(g, f->value_type, f->value_ref, "value");
   OUT(", %s_error_t *err) {\n", p);
-  OUT("  %s k;\n  %s%sc;\n  bool found;\n", ct, vt, f->value_type == SCALE_SIGTYPE_MODEL ? "" : " ");
+  OUT("  %s k;\n  %s%sc;\n  bool found;\n", ct, vt,
+      f->value_type == SCALE_SIGTYPE_MODEL ? "" : " ");
   OUT("  __builtin_memset(&k, 0, sizeof k);\n  __builtin_memset(&c, 0, sizeof c);\n");
   emit_take(g, m, f, f->type, f->ref, false, "key", "k", "");
   char cleanup[NAME_MAX_C] = "";
@@ -854,9 +872,14 @@ static void emit_collection_helpers(siggen_t *g, const struct scale_sigmodel *m,
   if (owns_k) OUT("    GEN_FREE(k.data);\n");
   if (owns_v) {
     snprintf(x, sizeof x, "v->%s.values[pos]", fn);
-    OUT("    if (v->%s.values[pos] != c) {\n      ", fn);
-    emit_release(g, f->value_type, f->value_ref, x);
-    OUT("    }\n");
+    if (et == SCALE_SIGTYPE_MODEL) {
+      OUT("    if (v->%s.values[pos] != c) {\n      ", fn);
+      emit_release(g, f->value_type, f->value_ref, x);
+      OUT("    }\n");
+    } else {
+      OUT("    ");
+      emit_release(g, f->value_type, f->value_ref, x);
+    }
   }
   OUT("    v->%s.values[pos] = c;\n    return true;\n  }\n", fn);
   OUT("  size_t want = v->%s.count + 1;\n", fn);

@@ -36,8 +36,7 @@ typedef struct response {
 static inline int client_open(client_t *c, uint16_t port, int timeout_ms) {
   memset(c, 0, sizeof *c);
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (c->fd < 0)
-    return -1;
+  if (c->fd < 0) return -1;
   struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -56,8 +55,7 @@ static inline int client_open(client_t *c, uint16_t port, int timeout_ms) {
 }
 
 static inline void client_close(client_t *c) {
-  if (c->fd >= 0)
-    close(c->fd);
+  if (c->fd >= 0) close(c->fd);
   c->fd = -1;
   free(c->buf);
   c->buf = NULL;
@@ -68,10 +66,8 @@ static inline int client_send(client_t *c, const void *data, size_t len) {
   const char *p = data;
   while (len > 0) {
     ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return -1;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
     p += n;
     len -= (size_t)n;
   }
@@ -87,17 +83,14 @@ static inline ssize_t client_fill(client_t *c) {
   if (c->cap - c->len < 65536) {
     size_t cap = c->cap ? c->cap * 2 : 131072;
     char *p = realloc(c->buf, cap);
-    if (!p)
-      return -1;
+    if (!p) return -1;
     c->buf = p;
     c->cap = cap;
   }
   for (;;) {
     ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n > 0)
-      c->len += (size_t)n;
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) c->len += (size_t)n;
     return n;
   }
 }
@@ -108,8 +101,7 @@ static inline void client_consume(client_t *c, size_t n) {
 }
 
 /* The value of header name in head ("Name: value\r\n"), copied into out; NULL if absent. */
-static inline const char *header_of(const char *head, const char *name, char *out,
-                                    size_t out_len) {
+static inline const char *header_of(const char *head, const char *name, char *out, size_t out_len) {
   size_t nlen = strlen(name);
   const char *p = strstr(head, "\r\n");
   while (p && p[2] != '\0') {
@@ -120,8 +112,7 @@ static inline const char *header_of(const char *head, const char *name, char *ou
         v++;
       const char *e = strstr(v, "\r\n");
       size_t n = e ? (size_t)(e - v) : strlen(v);
-      if (n >= out_len)
-        n = out_len - 1;
+      if (n >= out_len) n = out_len - 1;
       memcpy(out, v, n);
       out[n] = '\0';
       return out;
@@ -145,28 +136,22 @@ static inline int client_read_response(client_t *c, response_t *r, int head_only
     if (c->buf) {
       c->buf[c->len] = '\0';
       end = c->len ? strstr(c->buf, "\r\n\r\n") : NULL;
-      if (end)
-        break;
+      if (end) break;
     }
-    if (client_fill(c) <= 0)
-      return -1;
+    if (client_fill(c) <= 0) return -1;
   }
   size_t head_len = (size_t)(end - c->buf) + 4;
-  if (head_len >= sizeof r->head)
-    return -1;
+  if (head_len >= sizeof r->head) return -1;
   memcpy(r->head, c->buf, head_len);
   r->head[head_len] = '\0';
-  if (sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1)
-    return -1;
+  if (sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1) return -1;
   char v[64];
   size_t body_len = 0;
   if (!head_only && header_of(r->head, "Content-Length", v, sizeof v))
     body_len = strtoull(v, NULL, 10);
-  if (r->status < 200 || r->status == 204 || r->status == 304)
-    body_len = 0;
+  if (r->status < 200 || r->status == 204 || r->status == 304) body_len = 0;
   while (c->len < head_len + body_len)
-    if (client_fill(c) <= 0)
-      return -1;
+    if (client_fill(c) <= 0) return -1;
   r->body = malloc(body_len + 1);
   memcpy(r->body, c->buf + head_len, body_len);
   r->body[body_len] = '\0';
@@ -178,15 +163,12 @@ static inline int client_read_response(client_t *c, response_t *r, int head_only
 /* 1 when the server closed the connection (EOF or reset) within the timeout and sent nothing
  * more, 0 otherwise. */
 static inline int client_wait_closed(client_t *c) {
-  if (c->len > 0)
-    return 0;
+  if (c->len > 0) return 0;
   char b[256];
   for (;;) {
     ssize_t n = recv(c->fd, b, sizeof b, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n == 0 || (n < 0 && errno == ECONNRESET))
-      return 1;
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) return 1;
     return 0;
   }
 }

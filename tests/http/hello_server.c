@@ -71,10 +71,8 @@ int main(int argc, char **argv) {
          scale_httpd_port(server), scale_httpd_workers(server));
   fflush(stdout);
   int rc = scale_httpd_run(server, err, sizeof err);
-  if (rc != 0)
-    fprintf(stderr, "hello_server: %s\n", err);
+  if (rc != 0) fprintf(stderr, "hello_server: %s\n", err);
   scale_httpd_delete(server);
-  if (bytes >= 0)
-    free(body.data);
+  if (bytes >= 0) free(body.data);
   return rc ? 1 : 0;
 }

@@ -33,8 +33,7 @@ static void handle(void *env, const scale_httpd_request_t *req, scale_httpd_resp
   snprintf(num, sizeof num, "%zu", req->header_count);
   scale_httpd_response_add_header(res, "X-Header-Count", num);
   const char *t = scale_httpd_request_header(req, "x-test");
-  if (t)
-    scale_httpd_response_add_header(res, "X-Got-Test", t);
+  if (t) scale_httpd_response_add_header(res, "X-Got-Test", t);
   if (strncmp(req->path, "/status/", 8) == 0) {
     scale_httpd_response_set_status(res, atoi(req->path + 8));
     scale_httpd_response_set_body(res, req->path, req->path_len);
@@ -84,8 +83,7 @@ static void *run_thread(void *arg) {
   running_t *r = arg;
   char err[256];
   r->rc = scale_httpd_run(r->server, err, sizeof err);
-  if (r->rc != 0)
-    fprintf(stderr, "run: %s\n", err);
+  if (r->rc != 0) fprintf(stderr, "run: %s\n", err);
   return NULL;
 }
 
@@ -93,10 +91,8 @@ static void start(running_t *r, scale_httpd_config_t *cfg) {
   char err[256];
   cfg->listen = "127.0.0.1:0";
   cfg->handle = handle;
-  if (!cfg->access_log)
-    cfg->quiet = 1;
-  if (!cfg->workers)
-    cfg->workers = 2;
+  if (!cfg->access_log) cfg->quiet = 1;
+  if (!cfg->workers) cfg->workers = 2;
   if (scale_httpd_new(cfg, &r->server, err, sizeof err) != 0) {
     fprintf(stderr, "cannot start the server: %s\n", err);
     exit(2);
@@ -115,8 +111,7 @@ static void stop(running_t *r) {
 /* One request on a fresh connection; the response in *resp. */
 static int roundtrip(uint16_t port, const char *raw, response_t *resp) {
   client_t c;
-  if (client_open(&c, port, 5000) != 0)
-    return -1;
+  if (client_open(&c, port, 5000) != 0) return -1;
   int rc = client_send_str(&c, raw) == 0 ? client_read_response(&c, resp, 0) : -1;
   client_close(&c);
   return rc;
@@ -138,16 +133,27 @@ static void test_address(void) {
   CHECK(a.ss_family == AF_INET6);
   CHECK(scale_httpd_parse_address("localhost:65535", &a, err, sizeof err) == 0);
   CHECK(scale_httpd_parse_address("0.0.0.0:1", &a, err, sizeof err) == 0);
-  const char *bad[] = {"",       "8080",         "127.0.0.1",      "127.0.0.1:",
-                       ":80",    "127.0.0.1:-1", "127.0.0.1:+80",  "127.0.0.1:65536",
-                       "1:80",   "::1:80",       "[::1:80",        "example.com:80",
-                       " 1.2.3.4:80", "1.2.3.4:80 ", "1.2.3.4:123456", "[zz]:80"};
+  const char *bad[] = {"",
+                       "8080",
+                       "127.0.0.1",
+                       "127.0.0.1:",
+                       ":80",
+                       "127.0.0.1:-1",
+                       "127.0.0.1:+80",
+                       "127.0.0.1:65536",
+                       "1:80",
+                       "::1:80",
+                       "[::1:80",
+                       "example.com:80",
+                       " 1.2.3.4:80",
+                       "1.2.3.4:80 ",
+                       "1.2.3.4:123456",
+                       "[zz]:80"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     err[0] = '\0';
     int rc = scale_httpd_parse_address(bad[i], &a, err, sizeof err);
     CHECK(rc == -1 && err[0] != '\0');
-    if (rc == 0)
-      fprintf(stderr, "accepted bad address '%s'\n", bad[i]);
+    if (rc == 0) fprintf(stderr, "accepted bad address '%s'\n", bad[i]);
   }
   scale_httpd_config_t cfg;
   scale_httpd_config_init(&cfg);
@@ -158,8 +164,8 @@ static void test_address(void) {
 
 static void test_get_post(uint16_t port) {
   response_t r;
-  CHECK(roundtrip(port, "GET /echo?x=1&y=2 HTTP/1.1\r\nHost: a\r\nX-Test:  spaced  \r\n\r\n",
-                  &r) == 0);
+  CHECK(roundtrip(port, "GET /echo?x=1&y=2 HTTP/1.1\r\nHost: a\r\nX-Test:  spaced  \r\n\r\n", &r) ==
+        0);
   CHECK(r.status == 200);
   CHECK(has_header(&r, "X-Method", "GET"));
   CHECK(has_header(&r, "X-Path", "/echo"));
@@ -173,8 +179,7 @@ static void test_get_post(uint16_t port) {
   CHECK(header_of(r.head, "Date", v, sizeof v) && strstr(v, "GMT") != NULL);
   response_free(&r);
 
-  CHECK(roundtrip(port,
-                  "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world",
+  CHECK(roundtrip(port, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world",
                   &r) == 0);
   CHECK(r.status == 200 && r.body_len == 11 && memcmp(r.body, "hello world", 11) == 0);
   CHECK(has_header(&r, "X-Method", "POST"));
@@ -224,8 +229,7 @@ static void test_keepalive_and_pipelining(uint16_t port) {
   CHECK(client_open(&c, port, 5000) == 0);
   for (int i = 0; i < 5; i++) {
     char req[128];
-    snprintf(req, sizeof req, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n%02d",
-             i);
+    snprintf(req, sizeof req, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n%02d", i);
     CHECK(client_send_str(&c, req) == 0);
     CHECK(client_read_response(&c, &r, 0) == 0);
     CHECK(r.status == 200 && r.body_len == 2 && atoi(r.body) == i);
@@ -276,8 +280,7 @@ static void test_keepalive_and_pipelining(uint16_t port) {
       in_order = 0;
       break;
     }
-    if (i % 2 ? (r.status != 200 || r.body_len != 100 * 1024) : r.status != 203)
-      in_order = 0;
+    if (i % 2 ? (r.status != 200 || r.body_len != 100 * 1024) : r.status != 203) in_order = 0;
     response_free(&r);
   }
   CHECK(in_order);
@@ -309,8 +312,8 @@ static void test_chunked_and_continue(uint16_t port) {
   client_close(&c);
 
   /* An unknown expectation: 417. */
-  CHECK(roundtrip(port, "POST /echo HTTP/1.1\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx",
-                  &r) == 0);
+  CHECK(roundtrip(port, "POST /echo HTTP/1.1\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx", &r) ==
+        0);
   CHECK(r.status == 417);
   response_free(&r);
 }
@@ -383,8 +386,7 @@ static void test_limits_and_errors(uint16_t port) {
     CHECK(client_open(&c, port, 5000) == 0);
     client_send_str(&c, bad[i]);
     int ok = client_read_response(&c, &r, 0) == 0 && r.status == 400;
-    if (!ok)
-      fprintf(stderr, "malformed request %zu: status %d\n", i, r.status);
+    if (!ok) fprintf(stderr, "malformed request %zu: status %d\n", i, r.status);
     CHECK(ok);
     CHECK(has_header(&r, "Connection", "close"));
     response_free(&r);
@@ -441,8 +443,7 @@ static void test_timeouts(void) {
   int got = 0;
   for (int i = 0; i < 20 && !got; i++) {
     sleep_ms(50);
-    if (client_send_str(&c, "x") != 0)
-      break;
+    if (client_send_str(&c, "x") != 0) break;
     struct timeval tv = {0, 1000};
     setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     got = client_fill(&c) > 0;
@@ -511,15 +512,13 @@ static void *slow_request(void *arg) {
   client_t c;
   response_t r;
   sc->status = -1;
-  if (client_open(&c, sc->port, 10000) != 0)
-    return NULL;
+  if (client_open(&c, sc->port, 10000) != 0) return NULL;
   client_send_str(&c, "GET /slow?800 HTTP/1.1\r\nHost: a\r\n\r\n");
   if (client_read_response(&c, &r, 0) == 0) {
     sc->status = has_header(&r, "Connection", "close") ? r.status : -2;
     snprintf(sc->body, sizeof sc->body, "%s", r.body);
     response_free(&r);
-    if (!client_wait_closed(&c))
-      sc->status = -3;
+    if (!client_wait_closed(&c)) sc->status = -3;
   }
   client_close(&c);
   return NULL;
@@ -554,8 +553,7 @@ static void test_graceful_shutdown(void) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_join(t, NULL);
   CHECK(sc.status == 200 && strcmp(sc.body, "slow done") == 0);
-  if (sc.status != 200)
-    fprintf(stderr, "slow request during shutdown: %d\n", sc.status);
+  if (sc.status != 200) fprintf(stderr, "slow request during shutdown: %d\n", sc.status);
   double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   CHECK(took < 5.0);
   /* Nothing listens any more. */
@@ -584,26 +582,25 @@ static void test_curl(uint16_t port) {
     return;
   }
   char cmd[512], out[512] = "";
-  snprintf(cmd, sizeof cmd,
-           "curl -sS --max-time 5 http://127.0.0.1:%u/echo -d one "
-           "&& curl -sS --max-time 5 -H 'Transfer-Encoding: chunked' --data-binary two "
-           "http://127.0.0.1:%u/echo "
-           "&& curl -sS --max-time 5 -H 'Expect: 100-continue' --data-binary three "
-           "http://127.0.0.1:%u/echo "
-           "&& curl -sS --max-time 5 -o /dev/null -o /dev/null -w ' %%{http_code} %%{num_connects}' "
-           "http://127.0.0.1:%u/status/201 http://127.0.0.1:%u/status/202",
-           port, port, port, port, port);
+  snprintf(
+      cmd, sizeof cmd,
+      "curl -sS --max-time 5 http://127.0.0.1:%u/echo -d one "
+      "&& curl -sS --max-time 5 -H 'Transfer-Encoding: chunked' --data-binary two "
+      "http://127.0.0.1:%u/echo "
+      "&& curl -sS --max-time 5 -H 'Expect: 100-continue' --data-binary three "
+      "http://127.0.0.1:%u/echo "
+      "&& curl -sS --max-time 5 -o /dev/null -o /dev/null -w ' %%{http_code} %%{num_connects}' "
+      "http://127.0.0.1:%u/status/201 http://127.0.0.1:%u/status/202",
+      port, port, port, port, port);
   FILE *p = popen(cmd, "r");
   CHECK(p != NULL);
-  if (!p)
-    return;
+  if (!p) return;
   size_t n = fread(out, 1, sizeof out - 1, p);
   out[n] = '\0';
   CHECK(pclose(p) == 0);
   /* Two URLs on one curl: the second reuses the connection (num_connects 0). */
   CHECK(strcmp(out, "onetwothree 201 1 202 0") == 0);
-  if (strcmp(out, "onetwothree 201 1 202 0") != 0)
-    fprintf(stderr, "curl said '%s'\n", out);
+  if (strcmp(out, "onetwothree 201 1 202 0") != 0) fprintf(stderr, "curl said '%s'\n", out);
 }
 
 /* --- the soak: 200 keep-alive connections ---------------------------------- */
@@ -679,8 +676,7 @@ static void soak(double seconds) {
   stop(&srv);
   long reqs = atomic_load(&s.requests);
   printf("soak: %d connections, %.0f s, %ld requests (%.0f/s), %d errors\n",
-         atomic_load(&s.connected), seconds, reqs, (double)reqs / seconds,
-         atomic_load(&s.errors));
+         atomic_load(&s.connected), seconds, reqs, (double)reqs / seconds, atomic_load(&s.errors));
   CHECK(atomic_load(&s.connected) == SOAK_CONNS);
   CHECK(atomic_load(&s.errors) == 0);
   CHECK(reqs >= SOAK_CONNS * 2);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# hello_server under a real signal: it serves, SIGTERM stops it gracefully (exit 0), and a
-# request in flight at that moment is still answered. Uses bash's /dev/tcp, no curl needed.
+# hello_server under a real signal: it serves, and SIGTERM (its handler calls
+# scale_httpd_shutdown) stops it gracefully, closing an idle keep-alive connection, with exit 0.
+# A request in flight during shutdown is checked in-process (server_test.c). Uses bash's
+# /dev/tcp, no curl needed.
 set -u
 bin=$1
 out=$(mktemp)
