@@ -2,10 +2,11 @@
 # (scripts/setup.sh, a no-op when all is present; SKIP_SETUP=1 skips it).
 #
 #   make            build (Release) into build/
-#   make run        build, then run examples/hello (as wasm32-wasi) with the scale CLI
+#   make run        build, create and build the hello function, serve it on 127.0.0.1:8080
 #   make test       build with -Werror and run the whole test suite
 #   make sanitize   ASan + UBSan build in build-asan/, whole test suite
 #   make bench      build and run the benchmarks (bench/README.md)
+#   make bench-http `scale run` under wrk: Wasm on both tiers vs a native handler vs nginx
 #   make fuzz-short 30 s of each fuzz target (fuzz/README.md)
 #   make format / format-check / clean
 
@@ -15,16 +16,14 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE      ?= cmake
 BENCH_ARGS ?=
+BENCH_HTTP_ARGS ?=
 FUZZ_SECONDS ?= 30
 
 # Ninja when it is there, but only for a fresh build directory: CMake refuses to switch the
 # generator of an existing one.
 generator = $(if $(wildcard $(1)/CMakeCache.txt),,$(if $(shell command -v ninja 2>/dev/null),-G Ninja))
 
-# examples/CMakeLists.txt compiles examples/hello/hello.c with clang for wasm32-wasi.
-HELLO_WASM = $(BUILD)/examples/hello.wasm
-
-.PHONY: all build setup run test sanitize tsan bench fuzz-short format format-check clean
+.PHONY: all build setup run test sanitize tsan bench bench-http fuzz-short format format-check clean
 
 all: build
 
@@ -37,8 +36,15 @@ build: setup
 	$(CMAKE) -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=Release
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
+# The three commands of Scale's launch: scale new, scale build, scale run. The project lives in
+# $(BUILD)/hello (created once, rebuilt every time); the function goes to the local store
+# ($$SCALE_HOME, default ~/.config/scale). LISTEN=ADDR:PORT and RUN_ARGS=... change how it serves.
+LISTEN   ?= 127.0.0.1:8080
+RUN_ARGS ?=
 run: build
-	$(BUILD)/scale wasm run $(HELLO_WASM)
+	@test -f $(BUILD)/hello/scalefile || $(BUILD)/scale new hello -d $(BUILD)/hello
+	$(BUILD)/scale build $(BUILD)/hello
+	$(BUILD)/scale run hello:latest --listen $(LISTEN) $(RUN_ARGS)
 
 test: setup
 	$(CMAKE) -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=Release -DSCALE_WERROR=ON
@@ -72,6 +78,9 @@ bench: build
 	python3 bench/run.py --build-dir $(BUILD) $(BENCH_ARGS)
 	python3 bench/aot.py --build-dir $(BUILD)
 	$(BUILD)/bench/snapshot_bench
+
+bench-http: build
+	python3 bench/http/run.py --scale $(BUILD)/scale $(BENCH_HTTP_ARGS)
 
 fuzz-short: setup
 	bash fuzz/run-short.sh $(FUZZ_SECONDS)

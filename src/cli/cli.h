@@ -59,6 +59,10 @@ void scale__cli_delete_help(FILE *out);
 int scale__cli_tag(int argc, char **argv);
 void scale__cli_tag_help(FILE *out);
 
+/* `scale run`: serve a chain of functions over HTTP (run.c, serve.c, watch.c). */
+int scale__cli_run(int argc, char **argv);
+void scale__cli_run_help(FILE *out);
+
 /* `scale signature generate` (signature.c). */
 int scale__cli_signature(int argc, char **argv);
 void scale__cli_signature_help(FILE *out);

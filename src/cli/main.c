@@ -29,6 +29,7 @@ static const scale__cli_command_t commands[] = {
     {"new", "create a function project from a template", scale__cli_new, scale__cli_new_help},
     {"build", "compile a function project into the local store", scale__cli_build,
      scale__cli_build_help},
+    {"run", "serve a chain of functions over HTTP", scale__cli_run, scale__cli_run_help},
     {"list", "list the functions in the local store", scale__cli_list, scale__cli_list_help},
     {"inspect", "show a stored function's metadata, imports and exports", scale__cli_inspect,
      scale__cli_inspect_help},
