@@ -216,7 +216,7 @@ static uint32_t vt_table_grow(void *table, uint32_t delta, const void *init) {
   scale_table_t *t = table;
   uint64_t slot = t->elem_type == WASM_FUNCREF ? scale__ref_to_slot(init)
                                                 : (uint64_t)(uintptr_t) * (void *const *)init;
-  int64_t r = scale__table_grow(t, delta, (void *)(uintptr_t)slot, UINT32_MAX);
+  int64_t r = scale__table_grow(t, delta, (void *)(uintptr_t)slot, t->grow_cap);
   return r < 0 ? UINT32_MAX : (uint32_t)r;
 }
 

@@ -66,6 +66,7 @@ scale_error_t *scale__table_create(scale_store_t *store, wasm_tabletype_t type, 
   t->size = type.limits.min;
   t->max_size = type.limits.has_max ? type.limits.max : UINT32_MAX;
   t->has_max = type.limits.has_max;
+  t->grow_cap = cap;
   if (t->size) {
     t->data = malloc((size_t)t->size * scale__table_entry_size(t));
     if (!t->data) return scale__error_new(-1, "out of memory");

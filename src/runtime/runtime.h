@@ -148,6 +148,9 @@ struct scale_table {
   void *data;        /* size entries: scale__ref_t (funcref) or void * (externref, NULL = null) */
   uint32_t max_size; /* declared max, UINT32_MAX when none */
   uint32_t size;
+  /* The engine's max_table_elems when the table was made: table.grow fails past it on
+   * both tiers alike (AOT code has no store at hand to ask). */
+  uint32_t grow_cap;
   uint8_t elem_type; /* WASM_FUNCREF or WASM_EXTERNREF */
   bool has_max;
 };
