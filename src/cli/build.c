@@ -127,7 +127,7 @@ bool scale__cli_write_file(const char *path, const void *data, size_t len) {
   bool ok = f && fwrite(data, 1, len, f) == len;
   int err = errno;
   if (f && fclose(f) != 0) ok = false;
-  if (!ok) scale__cli_error("cannot write '%s': %s", path, scale__cli_errno_text(err));
+  if (!ok) scale__cli_error("cannot write '%s': %s", path, scale__errno_text(err));
   return ok;
 }
 
@@ -187,13 +187,13 @@ static bool run_tool(args_t *a, bool verbose, const char *what) {
   pid_t pid;
   int err = posix_spawn(&pid, a->v[0], NULL, NULL, a->v, environ);
   if (err) {
-    scale__cli_error("cannot run '%s': %s", a->v[0], scale__cli_errno_text(err));
+    scale__cli_error("cannot run '%s': %s", a->v[0], scale__errno_text(err));
     return false;
   }
   int status;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      scale__cli_error("cannot wait for '%s': %s", a->v[0], scale__cli_errno_text(errno));
+      scale__cli_error("cannot wait for '%s': %s", a->v[0], scale__errno_text(errno));
       return false;
     }
   }
@@ -290,7 +290,7 @@ static int cmp_str(const void *x, const void *y) {
 static bool list_sources(build_t *b) {
   DIR *d = opendir(b->dir);
   if (!d) {
-    scale__cli_error("cannot open '%s': %s", b->dir, scale__cli_errno_text(errno));
+    scale__cli_error("cannot open '%s': %s", b->dir, scale__errno_text(errno));
     return false;
   }
   struct dirent *de;
@@ -326,7 +326,7 @@ static bool make_workdir(build_t *b) {
   b->work = scale__cli_path_join(builds, "XXXXXX");
   free(builds);
   if (!b->work || !mkdtemp(b->work)) {
-    scale__cli_error("cannot create a build directory: %s", scale__cli_errno_text(errno));
+    scale__cli_error("cannot create a build directory: %s", scale__errno_text(errno));
     free(b->work);
     b->work = NULL;
     return false;

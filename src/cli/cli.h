@@ -16,6 +16,7 @@
 
 #include "scale.h"
 #include "scale/limits.h"
+#include "util/file.h" /* scale__errno_text, whole-file reads and writes */
 
 /* Exit codes of the scale process (a guest's proc_exit status passes through). */
 enum {
@@ -69,9 +70,6 @@ void scale__cli_signature_help(FILE *out);
 
 /* Print "error: <message>\n" to stderr. */
 void scale__cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A short lower-case description of an errno value ("no such file"). */
-const char *scale__cli_errno_text(int err);
 
 /*
  * Read a whole file of at most @p max bytes into a malloc'd buffer.

@@ -122,7 +122,7 @@ int main(int argc, char **argv) {
   }
   int rc = cmd->run(argc - 1, argv + 1);
   if (fflush(stdout) != 0 && rc == SCALE_CLI_OK) {
-    scale__cli_error("cannot write to stdout: %s", scale__cli_errno_text(errno));
+    scale__cli_error("cannot write to stdout: %s", scale__errno_text(errno));
     rc = SCALE_CLI_FAILURE;
   }
   return rc;

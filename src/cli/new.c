@@ -55,7 +55,7 @@ static bool prepare_dir(const char *dir) {
     }
     DIR *d = opendir(dir);
     if (!d) {
-      scale__cli_error("cannot open '%s': %s", dir, scale__cli_errno_text(errno));
+      scale__cli_error("cannot open '%s': %s", dir, scale__errno_text(errno));
       return false;
     }
     struct dirent *de;
@@ -70,7 +70,7 @@ static bool prepare_dir(const char *dir) {
     return true;
   }
   if (errno != ENOENT) {
-    scale__cli_error("cannot use '%s': %s", dir, scale__cli_errno_text(errno));
+    scale__cli_error("cannot use '%s': %s", dir, scale__errno_text(errno));
     return false;
   }
   scale_error_t *e = scale__registry_mkdirs(dir, 0755);
@@ -91,23 +91,10 @@ static bool write_new(const char *dir, const char *name, const void *data, size_
   }
   snprintf(path, cap, "%s/%s", dir, name);
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  bool ok = fd >= 0;
-  const uint8_t *p = data;
-  while (ok && len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) {
-      p += n;
-      len -= (size_t)n;
-    }
-  }
-  int err = errno;
-  if (fd >= 0 && close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) scale__cli_error("cannot write '%s': %s", path, scale__cli_errno_text(err));
+  int err = fd < 0 ? errno : scale__write_all(fd, data, len);
+  if (fd >= 0 && close(fd) != 0 && !err) err = errno;
+  bool ok = !err;
+  if (!ok) scale__cli_error("cannot write '%s': %s", path, scale__errno_text(err));
   free(path);
   return ok;
 }

@@ -266,7 +266,7 @@ static int run_stdin(scale__run_t *run) {
     len += n;
     if (n == 0) {
       if (ferror(stdin)) {
-        scale__cli_error("cannot read stdin: %s", scale__cli_errno_text(errno));
+        scale__cli_error("cannot read stdin: %s", scale__errno_text(errno));
         free(text);
         return SCALE_CLI_FAILURE;
       }

@@ -54,36 +54,17 @@ static char *default_prefix(const char *path) {
 }
 
 static bool write_file(const char *dir, const scale__siggen_file_t *f) {
-  size_t n = strlen(dir) + strlen(f->name) + 16;
-  char *path = malloc(n), *tmp = malloc(n);
-  bool ok = false;
-  if (!path || !tmp) {
+  size_t n = strlen(dir) + strlen(f->name) + 2;
+  char *path = malloc(n);
+  if (!path) {
     scale__cli_error("out of memory");
-    goto done;
+    return false;
   }
   snprintf(path, n, "%s/%s", dir, f->name);
-  snprintf(tmp, n, "%s/.%s.tmp", dir, f->name);
-  FILE *out = fopen(tmp, "wb");
-  if (!out) {
-    scale__cli_error("cannot create '%s': %s", tmp, scale__cli_errno_text(errno));
-    goto done;
-  }
-  bool wrote = fwrite(f->text, 1, f->len, out) == f->len;
-  if (fclose(out) != 0 || !wrote) {
-    scale__cli_error("cannot write '%s': %s", tmp, scale__cli_errno_text(errno));
-    remove(tmp);
-    goto done;
-  }
-  if (rename(tmp, path) != 0) {
-    scale__cli_error("cannot rename '%s' to '%s': %s", tmp, path, scale__cli_errno_text(errno));
-    remove(tmp);
-    goto done;
-  }
-  ok = true;
-done:
+  int err = scale__write_atomic(path, f->text, f->len, 0644);
+  if (err) scale__cli_error("cannot write '%s': %s", path, scale__errno_text(err));
   free(path);
-  free(tmp);
-  return ok;
+  return !err;
 }
 
 static int generate(int argc, char **argv) {

@@ -286,23 +286,10 @@ void scale__cli_export_help(FILE *out) {
 
 static bool write_out(const char *path, const uint8_t *data, size_t len) {
   int fd = strcmp(path, "-") == 0 ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0;
-  int err = errno;
-  while (ok && len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    err = errno;
-    if (ok) {
-      data += n;
-      len -= (size_t)n;
-    }
-  }
-  if (fd > 1 && close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) scale__cli_error("cannot write '%s': %s", path, scale__cli_errno_text(err));
+  int err = fd < 0 ? errno : scale__write_all(fd, data, len);
+  if (fd > 1 && close(fd) != 0 && !err) err = errno;
+  bool ok = !err;
+  if (!ok) scale__cli_error("cannot write '%s': %s", path, scale__errno_text(err));
   return ok;
 }
 

@@ -198,7 +198,7 @@ bool scale__run_watch_start(scale__run_t *run, pthread_t *thread) {
   pthread_cond_init(&w->cv, NULL);
   int rc = pthread_create(thread, NULL, watch_main, w);
   if (rc != 0) {
-    scale__run_logf(run, "--watch: cannot start the watcher thread: %s", scale__cli_errno_text(rc));
+    scale__run_logf(run, "--watch: cannot start the watcher thread: %s", scale__errno_text(rc));
     free(w->index);
     free(w->file_stamps);
     return false;

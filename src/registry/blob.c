@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "registry/store.h"
+#include "util/file.h"
 
 scale_error_t *scale__registry_errorf(const char *fmt, ...) {
   char buf[1024];
@@ -26,30 +27,6 @@ scale_error_t *scale__registry_errorf(const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   return scale_error_new(buf);
-}
-
-const char *scale__registry_errno_text(int err) {
-  switch (err) {
-  case ENOENT:
-    return "no such file";
-  case EACCES:
-  case EPERM:
-    return "permission denied";
-  case EISDIR:
-    return "is a directory";
-  case ENOTDIR:
-    return "a parent is not a directory";
-  case ENOMEM:
-    return "out of memory";
-  case ENOSPC:
-    return "no space left on device";
-  case EROFS:
-    return "read-only file system";
-  case EEXIST:
-    return "already exists";
-  default:
-    return strerror(err);
-  }
 }
 
 void scale__registry_digest(const uint8_t *data, size_t len, char out[SCALE_STORE_DIGEST_SIZE]) {
@@ -88,7 +65,7 @@ scale_error_t *scale__registry_mkdirs(const char *path, unsigned mode) {
     if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST) {
       int err = errno;
       scale_error_t *e = scale__registry_errorf("cannot create directory '%s': %s", buf,
-                                                scale__registry_errno_text(err));
+                                                scale__errno_text(err));
       free(buf);
       return e;
     }
@@ -103,50 +80,10 @@ scale_error_t *scale__registry_mkdirs(const char *path, unsigned mode) {
   return NULL;
 }
 
-static bool write_all(int fd, const uint8_t *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    len -= (size_t)n;
-  }
-  return true;
-}
-
 scale_error_t *scale__registry_write_atomic(const char *path, const uint8_t *data, size_t len) {
-  const char *slash = strrchr(path, '/');
-  size_t dirlen = slash ? (size_t)(slash - path) : 0;
-  size_t cap = strlen(path) + 32;
-  char *tmp = malloc(cap);
-  if (!tmp) return scale_error_new("out of memory");
-  /* ".tmp-" names never look like a digest, so collection can tell them apart. */
-  snprintf(tmp, cap, "%.*s%s.tmp-XXXXXX", (int)dirlen, path, slash ? "/" : "");
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    int err = errno;
-    scale_error_t *e =
-        scale__registry_errorf("cannot write '%s': %s", path, scale__registry_errno_text(err));
-    free(tmp);
-    return e;
-  }
-  bool ok = fchmod(fd, 0644) == 0 && write_all(fd, data, len) && fsync(fd) == 0;
-  int err = errno;
-  if (close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (ok && rename(tmp, path) != 0) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    unlink(tmp);
-    free(tmp);
-    return scale__registry_errorf("cannot write '%s': %s", path, scale__registry_errno_text(err));
-  }
-  free(tmp);
-  return NULL;
+  /* "<name>.tmp-XXXXXX" never looks like a digest, so collection can tell it apart. */
+  int err = scale__write_atomic(path, data, len, 0644);
+  return err ? scale__registry_errorf("cannot write '%s': %s", path, scale__errno_text(err)) : NULL;
 }
 
 static char *blob_path(const char *root, const char *digest) {
@@ -154,68 +91,6 @@ static char *blob_path(const char *root, const char *digest) {
   char *p = malloc(cap);
   if (p) snprintf(p, cap, "%s/blobs/sha256/%s", root, digest + 7);
   return p;
-}
-
-/* Read at most max bytes of path; *len the bytes read. ENOENT etc. in *err_out. */
-static int read_capped(const char *path, size_t max, uint8_t **out, size_t *len, bool *too_big) {
-  *too_big = false;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return EISDIR;
-  }
-  if ((uint64_t)st.st_size > max) {
-    close(fd);
-    *too_big = true;
-    return 0;
-  }
-  size_t cap = (size_t)st.st_size + 1, n = 0;
-  uint8_t *buf = malloc(cap);
-  if (!buf) {
-    close(fd);
-    return ENOMEM;
-  }
-  for (;;) {
-    if (n == cap) {
-      /* The file grew while we read it: allow up to the cap. */
-      if (cap > max) {
-        free(buf);
-        close(fd);
-        *too_big = true;
-        return 0;
-      }
-      size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-      uint8_t *nb = realloc(buf, ncap);
-      if (!nb) {
-        free(buf);
-        close(fd);
-        return ENOMEM;
-      }
-      buf = nb;
-      cap = ncap;
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int err = errno;
-      free(buf);
-      close(fd);
-      return err;
-    }
-    if (r == 0) break;
-    n += (size_t)r;
-  }
-  close(fd);
-  if (n > max) {
-    free(buf);
-    *too_big = true;
-    return 0;
-  }
-  *out = buf;
-  *len = n;
-  return 0;
 }
 
 scale_error_t *scale__registry_read_blob(const char *root, const char *digest, int64_t size,
@@ -232,13 +107,13 @@ scale_error_t *scale__registry_read_blob(const char *root, const char *digest, i
   uint8_t *buf = NULL;
   size_t n = 0;
   bool too_big;
-  int err = read_capped(path, max, &buf, &n, &too_big);
+  int err = scale__read_capped(path, max, true, &buf, &n, &too_big);
   if (err) {
     scale_error_t *e =
         err == ENOENT ? scale__registry_errorf(
                             "blob %s is missing from '%s' (the store is damaged)", digest, root)
                       : scale__registry_errorf("cannot read blob '%s': %s", path,
-                                               scale__registry_errno_text(err));
+                                               scale__errno_text(err));
     free(path);
     return e;
   }

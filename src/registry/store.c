@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "registry/store.h"
+#include "util/file.h"
 
 struct scale__registry {
   char *home;
@@ -84,7 +85,7 @@ static scale_error_t *check_layout(const char *root) {
   if (!f) {
     int err = errno;
     scale_error_t *e =
-        scale__registry_errorf("cannot open '%s': %s", path, scale__registry_errno_text(err));
+        scale__registry_errorf("cannot open '%s': %s", path, scale__errno_text(err));
     free(path);
     return e;
   }
@@ -133,7 +134,7 @@ scale_error_t *scale__registry_open(const char *home, scale__registry_t **out) {
       reg->lock_fd = open(lock, O_RDONLY | O_CLOEXEC);
     if (reg->lock_fd < 0)
       e = scale__registry_errorf("cannot open lock file '%s': %s", lock,
-                                 scale__registry_errno_text(errno));
+                                 scale__errno_text(errno));
   }
   if (!e) e = check_layout(reg->root);
   free(blobs);
@@ -162,7 +163,7 @@ static scale_error_t *lock(scale__registry_t *reg, bool exclusive) {
   while (flock(reg->lock_fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
     if (errno != EINTR)
       return scale__registry_errorf("cannot lock the store '%s': %s", reg->root,
-                                    scale__registry_errno_text(errno));
+                                    scale__errno_text(errno));
   }
   return NULL;
 }
@@ -191,7 +192,7 @@ static scale_error_t *load_index(scale__registry_t *reg, cJSON **out) {
   }
   if (!f) {
     scale_error_t *e =
-        scale__registry_errorf("cannot open '%s': %s", path, scale__registry_errno_text(errno));
+        scale__registry_errorf("cannot open '%s': %s", path, scale__errno_text(errno));
     free(path);
     return e;
   }

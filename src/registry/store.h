@@ -179,9 +179,6 @@ scale_error_t *scale__registry_load(const char *reference, uint8_t **bytes, size
 /* An owned error with a printf-formatted message. */
 scale_error_t *scale__registry_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Short lower-case text for an errno value. */
-const char *scale__registry_errno_text(int err);
-
 /* "sha256:<hex>" of @p data. */
 void scale__registry_digest(const uint8_t *data, size_t len, char out[SCALE_STORE_DIGEST_SIZE]);
 
@@ -189,8 +186,8 @@ void scale__registry_digest(const uint8_t *data, size_t len, char out[SCALE_STOR
 bool scale__registry_digest_valid(const char *digest);
 
 /*
- * Write @p data to @p path atomically: a temporary file in the same
- * directory (mode 0644), fsync, rename.
+ * Write @p data to @p path atomically (scale__write_atomic, mode 0644),
+ * as an error naming @p path on failure.
  */
 scale_error_t *scale__registry_write_atomic(const char *path, const uint8_t *data, size_t len);
 
