@@ -97,8 +97,8 @@ int scale__write_atomic(const char *path, const void *data, size_t len, unsigned
   return 0;
 }
 
-int scale__read_capped(const char *path, size_t max, bool regular_only, uint8_t **out,
-                       size_t *len, bool *too_big) {
+int scale__read_capped(const char *path, size_t max, bool regular_only, uint8_t **out, size_t *len,
+                       bool *too_big) {
   *too_big = false;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;

@@ -42,7 +42,7 @@ int scale__write_atomic(const char *path, const void *data, size_t len, unsigned
  * Returns 0 with *out (malloc'd, free() it) and *len set; 0 with *too_big
  * set and nothing allocated when the file is over @p max; else an errno.
  */
-int scale__read_capped(const char *path, size_t max, bool regular_only, uint8_t **out,
-                       size_t *len, bool *too_big);
+int scale__read_capped(const char *path, size_t max, bool regular_only, uint8_t **out, size_t *len,
+                       bool *too_big);
 
 #endif
