@@ -38,16 +38,6 @@ extern const size_t scale__aot_abi_h_len;
 #define GLUE_VERSION "glue-6"
 #define MAX_OBJECT_BYTES (1u << 30)
 
-void scale__sha256_hex(const void *data, size_t len, char out[65]) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256_CTX c; /* not SHA256(), which goes through EVP */
-  SHA256_Init(&c);
-  SHA256_Update(&c, data, len);
-  SHA256_Final(md, &c);
-  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
-  out[64] = 0;
-}
-
 /* ---- files ---------------------------------------------------------- */
 
 static bool write_file(const char *path, const void *data, size_t len) {
@@ -317,6 +307,44 @@ typedef struct text {
   size_t len;
 } text_t;
 
+/* Whether the occurrence of a pattern at @p q in @p t is one to rewrite. */
+typedef bool (*accept_fn)(const text_t *t, const char *q);
+
+/*
+ * Rewrite every accepted occurrence of `from` that lies wholly in [lo, hi)
+ * to `to`, in place of t->p. One copy of the text, sized for the matches.
+ */
+static bool rewrite_matches(text_t *t, const char *lo, const char *hi, const char *from,
+                            const char *to, accept_fn accept, const char **why) {
+  size_t flen = strlen(from), tlen = strlen(to), n = 0;
+  for (const char *q = strstr(lo, from); q && q + flen <= hi; q = strstr(q + flen, from))
+    if (!accept || accept(t, q)) n++;
+  if (n == 0) return true;
+  char *out = malloc(t->len + n * (tlen > flen ? tlen - flen : 0) + 1);
+  if (!out) {
+    *why = "out of memory";
+    return false;
+  }
+  size_t o = 0;
+  const char *p = t->p;
+  for (const char *q = strstr(lo, from); q && q + flen <= hi; q = strstr(q + flen, from)) {
+    if (accept && !accept(t, q)) continue;
+    memcpy(out + o, p, (size_t)(q - p));
+    o += (size_t)(q - p);
+    memcpy(out + o, to, tlen);
+    o += tlen;
+    p = q + flen;
+  }
+  size_t rest = t->len - (size_t)(p - t->p);
+  memcpy(out + o, p, rest);
+  o += rest;
+  out[o] = 0;
+  free(t->p);
+  t->p = out;
+  t->len = o;
+  return true;
+}
+
 /* Replace occurrences of `from` in t->p[lo, hi) (hi = 0: to the end) by `to`;
  * at least `min` of them, at most `max`. False (with *why) otherwise. */
 static bool replace(text_t *t, const char *lo_anchor, const char *hi_anchor, const char *from,
@@ -327,77 +355,34 @@ static bool replace(text_t *t, const char *lo_anchor, const char *hi_anchor, con
     *why = "wasm2c output has an unexpected shape (Scale supports wabt 1.0.32)";
     return false;
   }
-  size_t flen = strlen(from), tlen = strlen(to), n = 0;
+  size_t flen = strlen(from), n = 0;
   for (const char *q = strstr(lo, from); q && q + flen <= hi && n <= max; q = strstr(q + flen, from))
     n++;
   if (n < min || n > max) {
     *why = "wasm2c output has an unexpected shape (Scale supports wabt 1.0.32)";
     return false;
   }
-  if (n == 0) return true;
-  size_t cap = t->len + n * (tlen > flen ? tlen - flen : 0) + 1;
-  char *out = malloc(cap);
-  if (!out) {
-    *why = "out of memory";
-    return false;
-  }
-  size_t o = 0;
-  const char *p = t->p;
-  for (const char *q = strstr(lo, from); q && q + flen <= hi; q = strstr(p, from)) {
-    memcpy(out + o, p, (size_t)(q - p));
-    o += (size_t)(q - p);
-    memcpy(out + o, to, tlen);
-    o += tlen;
-    p = q + flen;
-  }
-  size_t rest = t->len - (size_t)(p - t->p);
-  memcpy(out + o, p, rest);
-  o += rest;
-  out[o] = 0;
-  free(t->p);
-  t->p = out;
-  t->len = o;
-  return true;
+  return rewrite_matches(t, lo, hi, from, to, NULL, why);
 }
 
 static bool ident_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* True when the text before @p q is a typed load or store helper's name ("i32_load8_u"). */
+static bool after_memory_access(const text_t *t, const char *q) {
+  const char *id = q;
+  while (id > t->p && ident_char(id[-1])) id--;
+  size_t idlen = (size_t)(q - id);
+  bool typed = idlen > 4 && (memcmp(id, "i32_", 4) == 0 || memcmp(id, "i64_", 4) == 0 ||
+                             memcmp(id, "f32_", 4) == 0 || memcmp(id, "f64_", 4) == 0);
+  return typed && (memcmp(id + 4, "load", 4) == 0 || memcmp(id + 4, "store", 5) == 0);
+}
+
 /* "(instance->Z_sZ_m" right after a load or store helper's name becomes "(sc_b". */
 static bool localize_memory_args(text_t *t, const char **why) {
-  static const char from[] = "(instance->Z_sZ_m";
-  static const char to[] = "(sc_b";
-  const size_t flen = sizeof from - 1, tlen = sizeof to - 1;
-  char *out = malloc(t->len + 1);
-  if (!out) {
-    *why = "out of memory";
-    return false;
-  }
-  size_t o = 0;
-  const char *p = t->p;
-  for (const char *q = strstr(p, from); q; q = strstr(q + flen, from)) {
-    const char *id = q;
-    while (id > t->p && ident_char(id[-1])) id--;
-    size_t idlen = (size_t)(q - id);
-    bool typed = idlen > 4 && (memcmp(id, "i32_", 4) == 0 || memcmp(id, "i64_", 4) == 0 ||
-                               memcmp(id, "f32_", 4) == 0 || memcmp(id, "f64_", 4) == 0);
-    bool access = typed && (memcmp(id + 4, "load", 4) == 0 || memcmp(id + 4, "store", 5) == 0);
-    if (!access) continue;
-    memcpy(out + o, p, (size_t)(q - p));
-    o += (size_t)(q - p);
-    memcpy(out + o, to, tlen);
-    o += tlen;
-    p = q + flen;
-  }
-  size_t rest = t->len - (size_t)(p - t->p);
-  memcpy(out + o, p, rest);
-  o += rest;
-  out[o] = 0;
-  free(t->p);
-  t->p = out;
-  t->len = o;
-  return true;
+  return rewrite_matches(t, t->p, t->p + t->len, "(instance->Z_sZ_m", "(sc_b", after_memory_access,
+                         why);
 }
 
 static char *patch_generated(const char *src, size_t len, size_t *out_len, const char **why) {
