@@ -18,6 +18,7 @@
 
 #include "aot/rt/scale-aot.h"
 #include "runtime/runtime.h"
+#include "util/sha256.h" /* scale__sha256_hex, used by the cache */
 #include "wasm/module.h"
 
 /* A loaded AOT object, shared by every instance of its module. */
@@ -80,8 +81,6 @@ int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slo
 char *scale__aot_glue(const wasm_module_t *m, const char *key, const char *generated_c,
                       size_t *len);
 
-/* SHA-256 of bytes as 64 lowercase hex digits + NUL. */
-void scale__sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Cache directory ($SCALE_CACHE, else $XDG_CACHE_HOME/scale, else ~/.cache/scale),
  * created with mode 0700 and checked (owned by us, no group/other access).

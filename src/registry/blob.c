@@ -15,10 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "registry/store.h"
 #include "util/file.h"
+#include "util/sha256.h"
 
 scale_error_t *scale__registry_errorf(const char *fmt, ...) {
   char buf[1024];
@@ -30,20 +29,8 @@ scale_error_t *scale__registry_errorf(const char *fmt, ...) {
 }
 
 void scale__registry_digest(const uint8_t *data, size_t len, char out[SCALE_STORE_DIGEST_SIZE]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  static const char hex[] = "0123456789abcdef";
-  if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32) {
-    /* Only a broken OpenSSL gets here; an all-zero digest matches nothing real. */
-    memset(md, 0, sizeof md);
-    n = 32;
-  }
   memcpy(out, "sha256:", 7);
-  for (unsigned i = 0; i < 32; i++) {
-    out[7 + 2 * i] = hex[md[i] >> 4];
-    out[8 + 2 * i] = hex[md[i] & 15];
-  }
-  out[71] = '\0';
+  scale__sha256_hex(data, len, out + 7);
 }
 
 bool scale__registry_digest_valid(const char *digest) {

@@ -6,7 +6,6 @@
  * accepted. Never trusts a length before comparing it with the bytes left;
  * never returns a partly filled result.
  */
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,20 +14,7 @@
 #include "runtime/runtime.h"
 #include "scale/polyglot.h"
 #include "scalefile/internal.h"
-
-int scale__scalefile_sha256_hex(const uint8_t *data, size_t len, char hex[65]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  static const uint8_t empty[1];
-  if (!EVP_Digest(len ? data : empty, len, md, &n, EVP_sha256(), NULL) || n != 32) return -1;
-  static const char digits[] = "0123456789abcdef";
-  for (unsigned i = 0; i < 32; i++) {
-    hex[2 * i] = digits[md[i] >> 4];
-    hex[2 * i + 1] = digits[md[i] & 15];
-  }
-  hex[64] = 0;
-  return 0;
-}
+#include "util/sha256.h"
 
 bool scale_scalefile_valid_name(const char *s) {
   if (!s || !*s) return false;
@@ -191,8 +177,7 @@ static bool trailer(dec_t *d, scale_scalefile_t *sf) {
     return fail(d, "scale file: size field says %u bytes but %zu precede it", (unsigned)size,
                 before);
   char want[65];
-  if (scale__scalefile_sha256_hex(d->data, before, want) != 0)
-    return fail(d, "scale file: cannot compute sha-256");
+  scale__sha256_hex(d->data, before, want);
   if (n != 64 || memcmp(hash, want, 64) != 0) return fail(d, "scale file: checksum mismatch");
   if (scale_pg_remaining(&d->r))
     return fail(d, "scale file: %zu trailing bytes after the checksum", scale_pg_remaining(&d->r));

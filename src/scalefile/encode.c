@@ -10,6 +10,7 @@
 #include "runtime/runtime.h"
 #include "scale/polyglot.h"
 #include "scalefile/internal.h"
+#include "util/sha256.h"
 
 static const char *or_empty(const char *s) {
   return s ? s : "";
@@ -104,10 +105,7 @@ scale_error_t *scale_scalefile_encode(const scale_scalefile_t *sf, uint8_t **out
                             SCALE_SCALEFILE_MAX_BYTES);
   }
   char hex[65];
-  if (scale__scalefile_sha256_hex(b.data, b.len, hex) != 0) {
-    scale_pg_buf_free(&b);
-    return scale__error_new(-1, "scale file: cannot compute sha-256");
-  }
+  scale__sha256_hex(b.data, b.len, hex);
   scale_pg_put_u32(&b, (uint32_t)b.len);
   scale_pg_put_string(&b, hex, 64);
   if (scale_pg_buf_failed(&b)) {

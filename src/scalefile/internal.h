@@ -21,8 +21,5 @@
 #define SCALE_SCALEFILE_MAX_DEPENDENCIES 4096u
 #define SCALE_SCALEFILE_MAX_METADATA 1024u
 
-/* Lowercase hex SHA-256 of `len` bytes into hex[65]; 0 on success, -1 if
- * the digest could not be computed. */
-int scale__scalefile_sha256_hex(const uint8_t *data, size_t len, char hex[65]);
 
 #endif

@@ -6,13 +6,13 @@
  * signature's identity across hosts.
  */
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "signature/schema.h"
+#include "util/sha256.h"
 
 typedef struct out {
   char *data;
@@ -350,18 +350,7 @@ bool scale__schema_canonicalize(struct scale_signature *sig) {
     free(o.data);
     return false;
   }
-  unsigned char md[32];
-  unsigned int mdlen = 0;
-  if (!EVP_Digest(o.data, o.len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
-    free(o.data);
-    return false;
-  }
-  static const char hex[] = "0123456789abcdef";
-  for (int i = 0; i < 32; i++) {
-    sig->hash[2 * i] = hex[md[i] >> 4];
-    sig->hash[2 * i + 1] = hex[md[i] & 15];
-  }
-  sig->hash[64] = '\0';
+  scale__sha256_hex(o.data, o.len, sig->hash);
   sig->canonical = o.data;
   sig->canonical_len = o.len;
   return true;
