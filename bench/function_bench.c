@@ -7,7 +7,7 @@
  * only, guest only (resize + write + run on a held instance), and pool
  * acquire + release around it.
  *
- * Usage: function_bench <guest dir> (built by the function_guests target:
+ * Usage: function_bench [--tier interp|aot] <guest dir> (built by the function_guests target:
  * build/tests/function/guests). Figures are the minimum of 5 runs.
  */
 #include <stdio.h>
@@ -226,12 +226,20 @@ static void bench_tier(scale_tier_t tier) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: function_bench <guest dir>\n");
+  /* --tier interp|aot: one tier only (e.g. to profile it under callgrind). */
+  bool interp = true, aot = true;
+  if (argc == 4 && strcmp(argv[1], "--tier") == 0) {
+    interp = strcmp(argv[2], "interp") == 0;
+    aot = strcmp(argv[2], "aot") == 0;
+    argv += 2;
+    argc -= 2;
+  }
+  if (argc != 2 || (!interp && !aot)) {
+    fprintf(stderr, "usage: function_bench [--tier interp|aot] <guest dir>\n");
     return 2;
   }
   dir = argv[1];
-  bench_tier(SCALE_TIER_INTERP);
-  bench_tier(SCALE_TIER_AOT);
+  if (interp) bench_tier(SCALE_TIER_INTERP);
+  if (aot) bench_tier(SCALE_TIER_AOT);
   return 0;
 }

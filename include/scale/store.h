@@ -161,8 +161,23 @@ scale_trap_t *scale_func_call_raw(scale_store_t *store, const scale_func_t *func
  */
 scale_error_t *scale_memory_new(scale_store_t *store, const scale_memorytype_t *type,
                                 scale_memory_t **out);
-/** Base address of the memory's bytes. Valid until the next grow. */
+/**
+ * Base address of the memory's bytes. Valid until the next grow.
+ *
+ * Memories of pooled instances (scale_pool_t) are write-tracked: a page the instance has not
+ * written since it was made is mapped read-only, and the first write to it from user space is
+ * caught and allowed by the runtime's fault handler. A system call writing there (read(2),
+ * recv(2), getrandom(2), ...) is not caught and fails with EFAULT: call
+ * scale_memory_prepare_write on the range first.
+ */
 uint8_t *scale_memory_data(const scale_memory_t *mem);
+/**
+ * Make [offset, offset + len) of @p mem writable by system calls (see scale_memory_data).
+ * Costs one byte rewritten per 4 KiB page; does nothing for memories that are not tracked.
+ * @return false, touching nothing, when the range is not within the memory's current size.
+ * Thread-safety: like writing the memory (one thread at a time per instance).
+ */
+bool scale_memory_prepare_write(scale_memory_t *mem, size_t offset, size_t len);
 /** Current size in bytes. */
 size_t scale_memory_size(const scale_memory_t *mem);
 /** Current size in pages. */

@@ -30,7 +30,9 @@ typedef struct scale_wasi scale_wasi_t;
  */
 typedef long (*scale_wasi_write_fn_t)(void *env, int fd, const uint8_t *data, size_t len);
 /**
- * Supplies stdin (fd 0) when granted: fill at most @p cap bytes.
+ * Supplies stdin (fd 0) when granted: fill at most @p cap bytes. @p buf points into guest
+ * memory, already prepared for system calls to write (scale_memory_prepare_write), so it may
+ * be passed to read(2) directly.
  * @return bytes written to @p buf, 0 at end of input, negative for EIO.
  */
 typedef long (*scale_wasi_read_fn_t)(void *env, uint8_t *buf, size_t cap);

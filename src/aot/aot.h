@@ -77,6 +77,15 @@ scale_error_t *scale__aot_attach(scale_instance_t *inst, const scale__aot_module
  */
 int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots);
 
+/*
+ * Install the process's SIGSEGV/SIGBUS handler now (idempotent, thread-safe). AOT entries do it
+ * on first use; write-tracked memories (runtime/memory.c) need it before any AOT code runs, since
+ * the first write to each of their pages faults and the handler makes the page writable.
+ */
+void scale__aot_fault_handler_install(void);
+/* True when the installed SIGSEGV handler is still ours (an embedder may have replaced it). */
+bool scale__aot_fault_handler_active(void);
+
 /* The glue C text for `m` (malloc'd, *len bytes), or NULL on out-of-memory. */
 char *scale__aot_glue(const wasm_module_t *m, const char *key, const char *generated_c,
                       size_t *len);

@@ -103,6 +103,8 @@ static struct sigaction old_segv, old_bus;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 
 static void on_fault(int sig, siginfo_t *info, void *uc) {
+  /* The first write to a page of a write-tracked memory: not a trap, retry the instruction. */
+  if (sig == SIGSEGV && scale__memory_write_fault(info->si_addr)) return;
   if (T.in_aot && T.jb) {
     T.in_aot = 0;
     siglongjmp(*T.jb, RT_OOB);
@@ -137,6 +139,17 @@ __attribute__((noreturn)) static void raise_scale(int code) {
 }
 
 static atomic_bool handler_ready;
+
+void scale__aot_fault_handler_install(void) {
+  pthread_once(&handler_once, install_handler);
+  atomic_store_explicit(&handler_ready, true, memory_order_release);
+}
+
+bool scale__aot_fault_handler_active(void) {
+  struct sigaction cur;
+  return sigaction(SIGSEGV, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+         cur.sa_sigaction == on_fault;
+}
 
 int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots) {
   if (UNLIKELY(!atomic_load_explicit(&handler_ready, memory_order_acquire))) {

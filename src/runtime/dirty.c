@@ -62,6 +62,8 @@ struct pm_scan {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static scale__reset_mode_t mode = SCALE__RESET_MADVISE;
+/* The best scan (or MADVISE): the way itself, or track mode's way for untracked memories. */
+static scale__reset_mode_t scan_mode = SCALE__RESET_MADVISE;
 /* /proc/self/pagemap, opened once. A forked child must not read its parent's
  * (the file is bound to the address space that opened it): see forked(). */
 static _Atomic int pagemap_fd = -1;
@@ -186,15 +188,78 @@ static bool works(bool (*scan)(uint8_t *, size_t, scale__dirty_fn, void *)) {
   return ok;
 }
 
+/* Built with ThreadSanitizer? Its signal handling delays the faults tracking lives on. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
+/*
+ * Under valgrind? Its tools other than memcheck do not keep registers exact at a faulting
+ * access, so an instruction cannot be resumed after the handler made its page writable
+ * (seen with callgrind: a jump to garbage). valgrind.h is a header-only client request.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_VALGRIND_H 1
+#endif
+#endif
+
+static bool under_valgrind(void) {
+#ifdef HAVE_VALGRIND_H
+  if (RUNNING_ON_VALGRIND) return true;
+#endif
+  const char *preload = getenv("LD_PRELOAD"); /* valgrind preloads its vgpreload_*.so */
+  return preload && strstr(preload, "vgpreload");
+}
+
+/* Write tracking on a scratch mapping: pages 1 and 2 written must be noted, and only they. */
+static bool tracking_works(void) {
+  if (UNDER_TSAN || under_valgrind()) return false;
+  int fd = memfd_create("scale-probe", MFD_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = false;
+  uint8_t *m = MAP_FAILED;
+  if (ftruncate(fd, 4 * HOST_PAGE) == 0)
+    m = mmap(NULL, 4 * HOST_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  if (m != MAP_FAILED) {
+    scale_memory_t mem;
+    memset(&mem, 0, sizeof mem);
+    mem.data = m;
+    mem.size = 4 * HOST_PAGE;
+    if (scale__memory_track(&mem, 4 * HOST_PAGE)) {
+      volatile uint8_t *v = m;
+      v[HOST_PAGE] = 1;
+      v[2 * HOST_PAGE + 5] = 2;
+      v[HOST_PAGE + 7] = 3;
+      ok = scale__memory_tracked_bytes(&mem) == 2 * HOST_PAGE && v[HOST_PAGE] == 1 &&
+           v[2 * HOST_PAGE + 5] == 2 && v[0] == 0;
+      scale__memory_untrack(&mem);
+    }
+    munmap(m, 4 * HOST_PAGE);
+  }
+  close(fd);
+  return ok;
+}
+
 static void choose(void) {
   const char *want = getenv("SCALE_RESET");
   bool any = !want || !*want || strcmp(want, "auto") == 0;
   if (sysconf(_SC_PAGESIZE) != HOST_PAGE) return; /* the scans assume 4 KiB pages */
   pthread_atfork(NULL, NULL, forked);
-  if ((any || strcmp(want, "scan") == 0) && works(scan_ioctl))
-    mode = SCALE__RESET_SCAN;
-  else if ((any || strcmp(want, "pagemap") == 0) && works(scan_pagemap))
-    mode = SCALE__RESET_PAGEMAP;
+  bool track = any || strcmp(want, "track") == 0;
+  if ((track || strcmp(want, "scan") == 0) && works(scan_ioctl))
+    scan_mode = SCALE__RESET_SCAN;
+  else if ((track || strcmp(want, "pagemap") == 0) && works(scan_pagemap))
+    scan_mode = SCALE__RESET_PAGEMAP;
+  mode = track && tracking_works() ? SCALE__RESET_TRACK : scan_mode;
 }
 
 scale__reset_mode_t scale__reset_mode(void) {
@@ -202,13 +267,22 @@ scale__reset_mode_t scale__reset_mode(void) {
   return mode;
 }
 
+scale__reset_mode_t scale__reset_scan_mode(void) {
+  pthread_once(&once, choose);
+  return scan_mode;
+}
+
 const char *scale__reset_mode_name(scale__reset_mode_t m) {
-  return m == SCALE__RESET_SCAN ? "scan" : m == SCALE__RESET_PAGEMAP ? "pagemap" : "madvise";
+  return m == SCALE__RESET_TRACK     ? "track"
+         : m == SCALE__RESET_SCAN    ? "scan"
+         : m == SCALE__RESET_PAGEMAP ? "pagemap"
+                                     : "madvise";
 }
 
 bool scale__dirty_each(uint8_t *base, size_t len, scale__dirty_fn fn, void *ctx) {
   if ((uintptr_t)base % HOST_PAGE || len % HOST_PAGE) return false;
-  switch (scale__reset_mode()) {
+  scale__reset_mode();
+  switch (scan_mode) {
   case SCALE__RESET_SCAN:
     return scan_ioctl(base, len, fn, ctx);
   case SCALE__RESET_PAGEMAP:

@@ -26,6 +26,7 @@
 
 static void memory_release(void *arg) {
   scale_memory_t *m = arg;
+  scale__memory_untrack(m); /* before the range can be reused by another mapping */
   if (m->data) munmap(m->data, m->reserved);
 }
 
@@ -96,6 +97,12 @@ int64_t scale__memory_grow(scale_memory_t *mem, uint32_t delta) {
 uint8_t *scale_memory_data(const scale_memory_t *mem) {
   return mem->data;
 }
+bool scale_memory_prepare_write(scale_memory_t *mem, size_t offset, size_t len) {
+  if (!mem || offset > mem->size || len > mem->size - offset) return false;
+  if (mem->track) scale__memory_prepare_write(mem->data + offset, len);
+  return true;
+}
+
 size_t scale_memory_size(const scale_memory_t *mem) {
   return (size_t)mem->size;
 }
@@ -140,6 +147,8 @@ bool scale__memory_map_image(scale_memory_t *mem, int fd, uint32_t pages) {
   if (!shrink(mem, bytes)) return false;
   mem->pages = pages;
   mem->size = bytes;
+  /* Untracked when tracking cannot be set up: resets then scan instead. */
+  if (pages && scale__reset_mode() == SCALE__RESET_TRACK) scale__memory_track(mem, bytes);
   return true;
 }
 
@@ -177,10 +186,29 @@ static bool restore_run(void *ctx, size_t off, size_t len) {
   return true;
 }
 
+/*
+ * Zero what memory.grow added past the image and make it inaccessible, keeping the pages
+ * resident (within the copy budget) so growing again costs an mprotect and no faults.
+ */
+static bool zero_grown(scale_memory_t *mem, size_t bytes) {
+  size_t extra = (size_t)(mem->size - bytes);
+  if (extra > COPY_BUDGET) return shrink(mem, bytes);
+  memset(mem->data + bytes, 0, extra);
+  if (mprotect(mem->data + bytes, extra, PROT_NONE) != 0) return false;
+  mem->pages = (uint32_t)(bytes / SCALE_PAGE_SIZE);
+  mem->size = bytes;
+  return true;
+}
+
 bool scale__memory_restore_image(scale_memory_t *mem, const uint8_t *image, uint32_t pages) {
   size_t bytes = (size_t)pages * SCALE_PAGE_SIZE;
   if (bytes > mem->size) return false;
-  scale__reset_mode_t mode = scale__reset_mode();
+  if (mem->track && image && bytes) {
+    /* Written pages are known: copy them back; no system call unless memory grew. */
+    if (scale__memory_track_reset(mem, image, COPY_BUDGET) < 0) return false;
+    return mem->size == bytes || zero_grown(mem, bytes);
+  }
+  scale__reset_mode_t mode = scale__reset_scan_mode();
   if (!image || !bytes || mode == SCALE__RESET_MADVISE)
     return scale__memory_reset_image(mem, pages);
   /*

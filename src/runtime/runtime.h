@@ -137,6 +137,7 @@ struct scale_memory {
   bool has_max;       /* declared max present */
   uint32_t declared_max; /* the type's max when has_max (for import matching) */
   size_t reserved;    /* bytes of address space reserved at data */
+  struct scale__track *track; /* write tracking of a snapshot image (track.c); NULL when none */
 };
 
 /*
@@ -344,13 +345,21 @@ bool scale__memory_reset_image(scale_memory_t *mem, uint32_t pages);
 bool scale__memory_restore_image(scale_memory_t *mem, const uint8_t *image, uint32_t pages);
 /*
  * How resets find the pages a call wrote (dirty.c), chosen once per
- * process: PAGEMAP_SCAN (Linux 6.7+), else reading /proc/self/pagemap,
- * else none (drop every private page). SCALE_RESET=scan|pagemap|madvise in
- * the environment forces one; a way the kernel lacks falls through to the
- * next.
+ * process: write tracking by page protection (track.c), else PAGEMAP_SCAN
+ * (Linux 6.7+), else reading /proc/self/pagemap, else none (drop every
+ * private page). SCALE_RESET=track|scan|pagemap|madvise in the environment
+ * forces one; a way the process lacks falls through to the next. In track
+ * mode, memories that could not be tracked use the best scan.
  */
-typedef enum { SCALE__RESET_MADVISE, SCALE__RESET_PAGEMAP, SCALE__RESET_SCAN } scale__reset_mode_t;
+typedef enum {
+  SCALE__RESET_MADVISE,
+  SCALE__RESET_PAGEMAP,
+  SCALE__RESET_SCAN,
+  SCALE__RESET_TRACK /* write tracking (track.c), with the best scan for untracked memories */
+} scale__reset_mode_t;
 scale__reset_mode_t scale__reset_mode(void);
+/* The scanning way in use (never SCALE__RESET_TRACK): for memories not tracked. */
+scale__reset_mode_t scale__reset_scan_mode(void);
 const char *scale__reset_mode_name(scale__reset_mode_t mode);
 /* Called per run of pages, offsets from the scanned base; false stops the scan. */
 typedef bool (*scale__dirty_fn)(void *ctx, size_t off, size_t len);
@@ -363,6 +372,31 @@ typedef bool (*scale__dirty_fn)(void *ctx, size_t off, size_t len);
  * no scanning mode, a read fails, or @p fn returned false.
  */
 bool scale__dirty_each(uint8_t *base, size_t len, scale__dirty_fn fn, void *ctx);
+/*
+ * For the process's SIGSEGV handler: when @p addr lies in a read-only page of a write-tracked
+ * memory (track.c), make that page writable, note it as written and return true, so the
+ * faulting instruction can run again. False for any other address. Async-signal-safe.
+ */
+bool scale__memory_write_fault(void *addr);
+/*
+ * Write tracking (track.c). scale__memory_track makes [0, @p bytes) of a memory (its image,
+ * just mapped) read-only and notes each page the first time it is written; false (and the
+ * range writable, untracked) when that cannot be set up. scale__memory_untrack ends it
+ * (memory deletion). scale__memory_track_reset copies the image back over every page noted
+ * (1) when they are within @p budget bytes; otherwise, or when tracking broke, it drops the
+ * private pages and starts afresh (0); -1 when a system call failed. Single-threaded per
+ * memory, like every reset. scale__memory_tracked_bytes: bytes a reset would copy.
+ */
+bool scale__memory_track(scale_memory_t *mem, size_t bytes);
+void scale__memory_untrack(scale_memory_t *mem);
+int scale__memory_track_reset(scale_memory_t *mem, const uint8_t *image, size_t budget);
+size_t scale__memory_tracked_bytes(const scale_memory_t *mem);
+/*
+ * Touch [p, p + len) of a guest memory for writing before a system call writes there (the
+ * kernel would report EFAULT on a tracked page that was never written). The range must be
+ * inside an accessible memory.
+ */
+void scale__memory_prepare_write(void *p, size_t len);
 /* Table grow shared by table.grow and scale_table_grow; -1 on failure. */
 int64_t scale__table_grow(scale_table_t *table, uint32_t delta, void *init, uint32_t max_cap);
 

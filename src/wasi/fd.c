@@ -8,6 +8,7 @@
  * guest stdout is line-buffered and a guest's output shows up as it is
  * produced rather than at exit.
  */
+#include "runtime/runtime.h"
 #include "wasi/context.h"
 
 enum { IOVEC_SIZE = 8, FDSTAT_SIZE = 24, FILESTAT_SIZE = 64 };
@@ -37,6 +38,8 @@ static long write_out(scale_wasi_t *w, int fd, uint8_t *buf, uint32_t len) {
 
 static long read_in(scale_wasi_t *w, int fd, uint8_t *buf, uint32_t len) {
   (void)fd;
+  /* The host's reader may hand the buffer to read(2): tracked pages must be writable first. */
+  scale__memory_prepare_write(buf, len);
   return w->in_fn(w->in_env, buf, len);
 }
 

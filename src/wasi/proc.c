@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "runtime/runtime.h"
 #include "wasi/context.h"
 #include "wasi/limits.h"
 
@@ -164,6 +165,7 @@ SCALE__WASI_FN(random_get) {
     }
     return scale__wasi_ret(results, WASI_ESUCCESS);
   }
+  scale__memory_prepare_write(p, len); /* getrandom(2) would see a tracked page as EFAULT */
   size_t done = 0;
   while (done < len) {
     ssize_t n = getrandom(p + done, len - done, 0);

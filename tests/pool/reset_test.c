@@ -193,7 +193,11 @@ static void test_mode(void) {
   if (!want) return;
   /* Forced ways fall through only to the ones after them. */
   if (strcmp(want, "madvise") == 0) CHECK(mode == SCALE__RESET_MADVISE);
-  if (strcmp(want, "pagemap") == 0) CHECK(mode != SCALE__RESET_SCAN);
+  if (strcmp(want, "pagemap") == 0) CHECK(mode != SCALE__RESET_SCAN && mode != SCALE__RESET_TRACK);
+  if (strcmp(want, "scan") == 0) CHECK(mode != SCALE__RESET_TRACK);
+  const char *preload = getenv("LD_PRELOAD"); /* no tracking under TSan or valgrind */
+  if (strcmp(want, "track") == 0)
+    CHECK(mode == SCALE__RESET_TRACK || UNDER_TSAN || (preload && strstr(preload, "vgpreload")));
 }
 
 /* ---- deadlines armed and cleared without the watchdog's lock ----------- */
