@@ -448,6 +448,10 @@ static bool link_module(build_t *b, const char *out) {
   base_flags(b, &a);
   /* A reactor: no main; the host runs _initialize, then initialize/run as the ABI says. */
   scale__cli_args_add(&a, "-mexec-model=reactor");
+  /* Stack below the data: an overflow traps instead of overwriting statics, and a small
+   * call's stack frames and its statics and buffers share one or two pages, which is
+   * what a reset copies back. */
+  scale__cli_args_add(&a, "-Wl,--stack-first");
   scale__cli_args_add(&a, "-Wl,--strip-debug");
   for (size_t i = 0; i < b->objects.n; i++)
     scale__cli_args_add(&a, b->objects.v[i]);

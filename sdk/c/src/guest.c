@@ -73,9 +73,12 @@ __attribute__((weak)) const char *scale_signature_hash(void) {
  * and resets every instance to that snapshot, so buffers that exist there
  * make calls with inputs and outputs up to this size allocate nothing and
  * never grow memory (growth and its undoing on reset are the largest part
- * of a small call's cost).
+ * of a small call's cost). Small, so that they sit in the page of the
+ * statics: a reset copies back every page a call ever wrote, and a small
+ * call then writes two (its stack frames and this one). Larger messages
+ * grow the buffers within the call, from memory the module already has.
  */
-#define INITIAL_BUFFER 16384
+#define INITIAL_BUFFER 1024
 
 EXPORT("initialize") uint64_t scale__initialize(void) {
   if (scale__resize(INITIAL_BUFFER)) read_len = 0;
