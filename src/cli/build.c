@@ -452,6 +452,10 @@ static bool link_module(build_t *b, const char *out) {
    * call's stack frames and its statics and buffers share one or two pages, which is
    * what a reset copies back. */
   scale__cli_args_add(&a, "-Wl,--stack-first");
+  /* 1 MiB to start with, so requests of tens of KiB allocate without memory.grow: growth is
+   * undone on every reset (zeroing and protecting the grown pages), while pages of the
+   * initial memory that a call never touches cost nothing. */
+  scale__cli_args_add(&a, "-Wl,--initial-memory=1048576");
   scale__cli_args_add(&a, "-Wl,--strip-debug");
   for (size_t i = 0; i < b->objects.n; i++)
     scale__cli_args_add(&a, b->objects.v[i]);
