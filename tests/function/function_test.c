@@ -533,12 +533,12 @@ static void test_limits(void) {
 
   /* Memory cap: a context too large for the capped memory is refused; small ones pass. */
   scale_chain_config_default(&cfg);
-  cfg.max_memory_pages = 8;
+  cfg.max_memory_pages = 24; /* guests start with 16 pages (1 MiB) */
   name = "passthrough";
   ch = chain_of(&name, 1, &cfg);
-  char *big = malloc(1 << 20);
-  memset(big, 'x', (1 << 20) - 1);
-  big[(1 << 20) - 1] = '\0';
+  char *big = malloc(2 << 20);
+  memset(big, 'x', (2 << 20) - 1);
+  big[(2 << 20) - 1] = '\0';
   expect_error(ch, big, NULL, NULL, SCALE_ERROR_LIMIT, "memory limit exceeded");
   expect_data(ch, "small", NULL, NULL, "small");
   free(big);
