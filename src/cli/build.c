@@ -342,6 +342,9 @@ static void base_flags(build_t *b, args_t *a) {
   scale__cli_args_add(a, "--target=wasm32-wasi");
   add2(a, "--sysroot=", b->sysroot);
   scale__cli_args_add(a, "-O2");
+  /* memcpy/memset become memory.copy/memory.fill (one host memmove) instead of calls into
+   * wasi-libc's word-at-a-time loops: copying a 16 KiB body took 7 us that way. */
+  scale__cli_args_add(a, "-mbulk-memory");
 }
 
 /* Compile @p src to @p out; @p label (the user's file name) is shown, SDK files are not. */

@@ -104,6 +104,26 @@ void scale_sdk_free(void *p) {
   free(p);
 }
 
+/*
+ * With bulk memory (the SDK's builds enable it) these are one memory.copy or memory.fill
+ * each, which run as a host memmove/memset; the loops are for builds without it.
+ */
+#ifdef __wasm_bulk_memory__
+void *memcpy(void *d, const void *s, size_t n) {
+  __builtin_memmove(d, s, n);
+  return d;
+}
+
+void *memmove(void *d, const void *s, size_t n) {
+  __builtin_memmove(d, s, n);
+  return d;
+}
+
+void *memset(void *d, int c, size_t n) {
+  __builtin_memset(d, c, n);
+  return d;
+}
+#else
 void *memcpy(void *d, const void *s, size_t n) {
   unsigned char *dp = d;
   const unsigned char *sp = s;
@@ -131,6 +151,7 @@ void *memset(void *d, int c, size_t n) {
     *dp++ = (unsigned char)c;
   return d;
 }
+#endif
 
 int memcmp(const void *a, const void *b, size_t n) {
   const unsigned char *x = a, *y = b;
