@@ -35,7 +35,7 @@ extern const unsigned char scale__aot_abi_h[];
 extern const size_t scale__aot_abi_h_len;
 
 /* Bump when the glue generator or the patches below change. */
-#define GLUE_VERSION "glue-6"
+#define GLUE_VERSION "glue-7"
 #define MAX_OBJECT_BYTES (1u << 30)
 
 /* ---- files ---------------------------------------------------------- */
@@ -300,7 +300,8 @@ static bool entry_valid(const char *so, const char *sum) {
  *  - the forced read that keeps a load whose value is unused (its fault is
  *    the bounds check) goes through SC_FORCE_READ, which keeps floats in
  *    vector registers instead of moving them to integer ones;
- *  - reads of the stop and fuel globals go through the locals.
+ *  - reads of the stop and fuel globals go through the locals, and a
+ *    stop-only check becomes SC_CHECK_STOP() (see fuse_stop_checks).
  */
 typedef struct text {
   char *p;
@@ -385,6 +386,90 @@ static bool localize_memory_args(text_t *t, const char **why) {
                          why);
 }
 
+/*
+ * wasm2c renders a stop-only check (global.get stop; if; unreachable; end)
+ * as four lines:
+ *     w2c_i<N> = SC_STOP();
+ *     if (w2c_i<N>) {
+ *       UNREACHABLE;
+ *     }
+ * Each becomes SC_CHECK_STOP(); (src/aot/rt/wasm-rt.h), which behaves the
+ * same with less code. Text of any other shape is left as it is: the plain
+ * form is correct, only slower.
+ */
+static size_t skip_spaces(const char *p) {
+  size_t n = 0;
+  while (p[n] == ' ' || p[n] == '\n')
+    n++;
+  return n;
+}
+
+static size_t skip_digits(const char *p) {
+  size_t n = 0;
+  while (p[n] >= '0' && p[n] <= '9')
+    n++;
+  return n;
+}
+
+/* Length of the check rendering that starts at @p q ("w2c_i<N> = SC_STOP();..."), or 0. */
+static size_t stop_check_len(const char *q) {
+  static const char var[] = "w2c_i", call[] = " = SC_STOP();", cond[] = "if (w2c_i", body[] = ") {",
+                    trap[] = "UNREACHABLE;";
+  const char *p = q;
+  if (strncmp(p, var, sizeof var - 1) != 0) return 0;
+  p += sizeof var - 1;
+  size_t nd = skip_digits(p);
+  const char *digits = p;
+  if (nd == 0) return 0;
+  p += nd;
+  if (strncmp(p, call, sizeof call - 1) != 0) return 0;
+  p += sizeof call - 1;
+  p += skip_spaces(p);
+  if (strncmp(p, cond, sizeof cond - 1) != 0) return 0;
+  p += sizeof cond - 1;
+  if (skip_digits(p) != nd || strncmp(p, digits, nd) != 0) return 0;
+  p += nd;
+  if (strncmp(p, body, sizeof body - 1) != 0) return 0;
+  p += sizeof body - 1;
+  p += skip_spaces(p);
+  if (strncmp(p, trap, sizeof trap - 1) != 0) return 0;
+  p += sizeof trap - 1;
+  p += skip_spaces(p);
+  if (*p != '}') return 0;
+  return (size_t)(p + 1 - q);
+}
+
+static bool fuse_stop_checks(text_t *t, const char **why) {
+  static const char to[] = "SC_CHECK_STOP();";
+  char *out = malloc(t->len + 1); /* each rewrite is shorter than what it replaces */
+  if (!out) {
+    *why = "out of memory";
+    return false;
+  }
+  size_t o = 0;
+  const char *p = t->p, *end = t->p + t->len;
+  for (const char *q = strstr(p, "w2c_i"); q; q = strstr(q, "w2c_i")) {
+    size_t n = stop_check_len(q);
+    if (n == 0) {
+      q += 5;
+      continue;
+    }
+    memcpy(out + o, p, (size_t)(q - p));
+    o += (size_t)(q - p);
+    memcpy(out + o, to, sizeof to - 1);
+    o += sizeof to - 1;
+    p = q + n;
+    q = p;
+  }
+  memcpy(out + o, p, (size_t)(end - p));
+  o += (size_t)(end - p);
+  out[o] = 0;
+  free(t->p);
+  t->p = out;
+  t->len = o;
+  return true;
+}
+
 static char *patch_generated(const char *src, size_t len, size_t *out_len, const char **why) {
   static const char prologue[] =
       "#define FUNC_PROLOGUE                                            \\\n"
@@ -406,13 +491,14 @@ static char *patch_generated(const char *src, size_t len, size_t *out_len, const
       replace(&t, "static inline void funcref_table_init(", "DEFINE_TABLE_FILL(externref)",
               "TRAP(OOB)", "TRAP(TABLE_OOB)", 1, SIZE_MAX, why) &&
       replace(&t, NULL, NULL, prologue, "#define FUNC_PROLOGUE SC_FUNC_PROLOGUE\n", 1, 1, why) &&
-      replace(&t, little, little_end, "name(wasm_rt_memory_t* mem, u64 addr", "name(u8* mem, u64 addr",
-              2, 2, why) &&
+      replace(&t, little, little_end, "name(wasm_rt_memory_t* mem, u64 addr",
+              "name(u8* mem, u64 addr", 2, 2, why) &&
       replace(&t, little, little_end, "&mem->data[addr]", "&mem[addr]", 2, 2, why) &&
-      replace(&t, little, little_end, "wasm_asm(\"\" ::\"r\"(result));", "SC_FORCE_READ(result);", 1,
-              1, why) &&
+      replace(&t, little, little_end, "wasm_asm(\"\" ::\"r\"(result));", "SC_FORCE_READ(result);",
+              1, 1, why) &&
       localize_memory_args(&t, why) &&
       replace(&t, NULL, NULL, "(*instance->Z_sZ_stop)", "SC_STOP()", 0, SIZE_MAX, why) &&
+      fuse_stop_checks(&t, why) &&
       replace(&t, NULL, NULL, "(*instance->Z_sZ_fuel)", "(*sc_fuel)", 0, SIZE_MAX, why);
   if (!ok) {
     free(t.p);

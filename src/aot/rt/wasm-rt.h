@@ -73,6 +73,33 @@
 #define SC_STOP() UNLIKELY(*sc_stop)
 
 /*
+ * A whole stop-only loop-header check: trap as the instrumented
+ * `global.get stop; if; unreachable; end` does when the flag is set.
+ * src/aot/build.c rewrites wasm2c's four-line rendering of that sequence
+ * into this. On x86-64 it is one compare of the flag in memory fused with
+ * its branch: a volatile read cannot be folded into a compare by GCC, so
+ * the plain form costs a load into a scratch register, a test and a
+ * branch, and a register the loop could use. The asm reads the flag on
+ * every execution (asm goto is implicitly volatile) and clobbers nothing.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SC_CHECK_STOP()                                                                            \
+  do {                                                                                             \
+    __label__ sc_stopped_;                                                                         \
+    __asm__ goto("cmpl $0, %0\n\tjne %l[sc_stopped_]" ::"m"(*sc_stop)::sc_stopped_);               \
+    if (0) {                                                                                       \
+    sc_stopped_:                                                                                   \
+      UNREACHABLE;                                                                                 \
+    }                                                                                              \
+  } while (0)
+#else
+#define SC_CHECK_STOP()                                                                            \
+  do {                                                                                             \
+    if (SC_STOP()) UNREACHABLE;                                                                    \
+  } while (0)
+#endif
+
+/*
  * A load whose value is unused must still fault when out of bounds, so
  * wasm2c hands every loaded value to an empty asm. Floats go in a vector
  * register: an integer register would cost a move for every float load.
