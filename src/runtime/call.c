@@ -3,6 +3,7 @@
  * guest path is kept short (argument checks, slot conversion, one call
  * into the tier) because embedders call small exports at high rates.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,10 +76,29 @@ int scale__call_host(scale_store_t *store, const scale_func_t *f, uint64_t *slot
 }
 
 /*
- * Value <-> slot conversions for the public call path, inline: the kinds
- * were just checked against the type, and an out-of-line call per value is
- * a noticeable part of a call that takes a few nanoseconds.
+ * Value <-> slot conversions for the public call path, inline and without
+ * branches: the kinds were just checked against the type, and a call takes
+ * a few nanoseconds. A scale_val_t's payload starts at the slot's low end
+ * (little-endian, 64-bit pointers), so a slot is the payload's 8 bytes with
+ * the high half cleared for i32 and f32 (0x7f and 0x7d: the only kinds k
+ * with k | 2 == 0x7f) and kept for i64, f64 and references.
  */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && UINTPTR_MAX == UINT64_MAX
+static inline uint64_t slot_bits(uint8_t kind) {
+  return (kind | 2) == SCALE_I32 ? UINT32_MAX : UINT64_MAX;
+}
+static inline uint64_t arg_slot(const scale_val_t *v) {
+  uint64_t s;
+  memcpy(&s, &v->of, sizeof s);
+  return s & slot_bits((uint8_t)v->kind);
+}
+static inline void slot_result(uint64_t slot, uint8_t kind, scale_val_t *v) {
+  v->kind = (scale_valkind_t)kind;
+  slot &= slot_bits(kind);
+  memcpy(&v->of, &slot, sizeof slot);
+}
+_Static_assert(sizeof(((scale_val_t *)0)->of) == sizeof(uint64_t), "a payload is one slot");
+#else
 static inline uint64_t arg_slot(const scale_val_t *v) {
   uint64_t s = 0;
   switch (v->kind) {
@@ -113,12 +133,14 @@ static inline void slot_result(uint64_t slot, uint8_t kind, scale_val_t *v) {
   default: v->of.i64 = 0; break;
   }
 }
+#endif
 
-int scale__invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
-                  scale_instance_t *caller) {
+/* The tier that runs `f`; inline in the public entries, which call it once per call. */
+static inline int invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
+                         scale_instance_t *caller) {
   if (f->aot_entry) return scale__aot_invoke(store, f, slots);
   if (!f->code) return scale__call_host(store, f, slots, caller);
-  if (!scale__exec_ready(store)) {
+  if (!store->exec.stack && !scale__exec_ready(store)) {
     scale_trap_delete(store->exec.pending);
     store->exec.pending = scale_trap_new("out of memory for the value stack");
     return SCALE_TRAP_HOST;
@@ -126,10 +148,16 @@ int scale__invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
   return scale__interp_invoke(store, f, slots);
 }
 
-scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
-                               const scale_val_t *args, size_t nargs, scale_val_t *results,
-                               size_t nresults, scale_trap_t **trap) {
-  *trap = NULL;
+int scale__invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
+                  scale_instance_t *caller) {
+  return invoke(store, f, slots, caller);
+}
+
+/* Everything scale_func_call() rejects, worded; out of line to keep the call path short. */
+__attribute__((noinline, cold)) static scale_error_t *call_error(scale_store_t *store,
+                                                                 const scale_func_t *func,
+                                                                 const scale_val_t *args,
+                                                                 size_t nargs, size_t nresults) {
   if (!store || !func) return scale__error_new(-1, "invalid argument: NULL store or function");
   if (func->store != store) return scale__error_new(-1, "function belongs to another store");
   const scale_functype_t *t = func->type;
@@ -143,35 +171,71 @@ scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
       return scale__error_new(-1, "argument %zu is %s, the function expects %s", i + 1,
                               scale_valkind_name(args[i].kind),
                               scale_valkind_name((scale_valkind_t)t->kinds[i]));
+  return scale__error_new(-1, "invalid call"); /* not reached: called only on a mismatch */
+}
+
+/* scale_func_call() for host functions and long signatures. */
+__attribute__((noinline)) static scale_error_t *
+call_general(scale_store_t *store, const scale_func_t *func, const scale_val_t *args, size_t nargs,
+             scale_val_t *results, size_t nresults, scale_trap_t **trap) {
+  const scale_functype_t *t = func->type;
+  for (size_t i = 0; i < nargs; i++)
+    if ((uint8_t)args[i].kind != t->kinds[i]) return call_error(store, func, args, nargs, nresults);
   if (!func->code) {
-    scale_trap_t *tr = run_host(store, func, NULL, args, nargs, results, nresults);
-    *trap = tr;
+    *trap = run_host(store, func, NULL, args, nargs, results, nresults);
     return NULL;
   }
   /* AOT code needs no value stack (a metered fallback to the interpreter makes its own). */
-  if (!func->aot_entry && !scale__exec_ready(store))
+  if (!func->aot_entry && !store->exec.stack && !scale__exec_ready(store))
     return scale__error_new(-1, "out of memory for the value stack");
   size_t n = nargs > nresults ? nargs : nresults;
-  uint64_t inline_slots[INLINE_SLOTS];
-  uint64_t *slots = inline_slots;
-  if (n > INLINE_SLOTS) {
-    slots = malloc(n * sizeof *slots);
-    if (!slots) return scale__error_new(-1, "out of memory");
-  }
+  uint64_t *slots = malloc(n * sizeof *slots);
+  if (!slots) return scale__error_new(-1, "out of memory");
   for (size_t i = 0; i < nargs; i++) slots[i] = arg_slot(&args[i]);
-  int code = scale__invoke(store, func, slots, NULL);
+  int code = invoke(store, func, slots, NULL);
   if (code) {
     *trap = take_trap(store, code);
   } else {
     for (size_t i = 0; i < nresults; i++)
-      slot_result(slots[i], t->kinds[t->param_count + i], &results[i]);
+      slot_result(slots[i], t->kinds[nargs + i], &results[i]);
   }
-  if (slots != inline_slots) free(slots);
+  free(slots);
+  return NULL;
+}
+
+/*
+ * The common case inline: a Wasm function whose arguments and results fit
+ * in slots on the stack, each argument checked and converted in one pass.
+ */
+scale_error_t *scale_func_call(scale_store_t *store, const scale_func_t *func,
+                               const scale_val_t *args, size_t nargs, scale_val_t *results,
+                               size_t nresults, scale_trap_t **trap) {
+  *trap = NULL;
+  if (!store || !func || func->store != store || nargs != func->type->param_count ||
+      nresults != func->type->result_count)
+    return call_error(store, func, args, nargs, nresults);
+  if (!func->code || nargs > INLINE_SLOTS || nresults > INLINE_SLOTS)
+    return call_general(store, func, args, nargs, results, nresults, trap);
+  const uint8_t *kinds = func->type->kinds;
+  uint64_t slots[INLINE_SLOTS];
+  for (size_t i = 0; i < nargs; i++) {
+    if ((uint8_t)args[i].kind != kinds[i]) return call_error(store, func, args, nargs, nresults);
+    slots[i] = arg_slot(&args[i]);
+  }
+  if (!func->aot_entry && !store->exec.stack && !scale__exec_ready(store))
+    return scale__error_new(-1, "out of memory for the value stack");
+  int code = invoke(store, func, slots, NULL);
+  if (code) {
+    *trap = take_trap(store, code);
+    return NULL;
+  }
+  for (size_t i = 0; i < nresults; i++)
+    slot_result(slots[i], kinds[nargs + i], &results[i]);
   return NULL;
 }
 
 scale_trap_t *scale_func_call_raw(scale_store_t *store, const scale_func_t *func,
                                   scale_raw_t *slots) {
-  int code = scale__invoke(store, func, slots, NULL);
+  int code = invoke(store, func, slots, NULL);
   return code ? take_trap(store, code) : NULL;
 }
