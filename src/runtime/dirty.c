@@ -220,9 +220,13 @@ static bool under_valgrind(void) {
   return preload && strstr(preload, "vgpreload");
 }
 
+bool scale__track_supported(void) {
+  return !UNDER_TSAN && !under_valgrind();
+}
+
 /* Write tracking on a scratch mapping: pages 1 and 2 written must be noted, and only they. */
 static bool tracking_works(void) {
-  if (UNDER_TSAN || under_valgrind()) return false;
+  if (!scale__track_supported()) return false;
   int fd = memfd_create("scale-probe", MFD_CLOEXEC);
   if (fd < 0) return false;
   bool ok = false;

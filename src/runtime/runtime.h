@@ -360,6 +360,8 @@ typedef enum {
 scale__reset_mode_t scale__reset_mode(void);
 /* The scanning way in use (never SCALE__RESET_TRACK): for memories not tracked. */
 scale__reset_mode_t scale__reset_scan_mode(void);
+/* False where write tracking cannot work: TSan builds, valgrind (dirty.c says why). */
+bool scale__track_supported(void);
 const char *scale__reset_mode_name(scale__reset_mode_t mode);
 /* Called per run of pages, offsets from the scanned base; false stops the scan. */
 typedef bool (*scale__dirty_fn)(void *ctx, size_t off, size_t len);

@@ -19,18 +19,6 @@
 
 static const char *test_dir;
 
-/* AOT traps are signals, which TSan's handlers do not pass on: that tier is skipped there. */
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
-
 static scale_pool_t *make_pool(scale_engine_t *engine, scale_module_t *module) {
   scale_linker_t *linker = scale_linker_new(engine);
   scale_pool_config_t cfg;
@@ -195,9 +183,7 @@ static void test_mode(void) {
   if (strcmp(want, "madvise") == 0) CHECK(mode == SCALE__RESET_MADVISE);
   if (strcmp(want, "pagemap") == 0) CHECK(mode != SCALE__RESET_SCAN && mode != SCALE__RESET_TRACK);
   if (strcmp(want, "scan") == 0) CHECK(mode != SCALE__RESET_TRACK);
-  const char *preload = getenv("LD_PRELOAD"); /* no tracking under TSan or valgrind */
-  if (strcmp(want, "track") == 0)
-    CHECK(mode == SCALE__RESET_TRACK || UNDER_TSAN || (preload && strstr(preload, "vgpreload")));
+  if (strcmp(want, "track") == 0) CHECK(mode == SCALE__RESET_TRACK || !scale__track_supported());
 }
 
 /* ---- deadlines armed and cleared without the watchdog's lock ----------- */

@@ -14,17 +14,6 @@
 
 static const char *test_dir;
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
-
 /* stdin for the guest: read(2) from a pipe straight into guest memory. */
 static long read_pipe(void *env, uint8_t *buf, size_t cap) {
   return (long)read(*(int *)env, buf, cap);
@@ -126,11 +115,8 @@ int main(int argc, char **argv) {
   const char *want = getenv("SCALE_RESET");
   scale__reset_mode_t mode = scale__reset_mode();
   printf("pool.track: reset mode %s\n", scale__reset_mode_name(mode));
-  /* Tracking needs only mprotect and our fault handler: it must be chosen, except under TSan
-   * and valgrind (see dirty.c). */
-  const char *preload = getenv("LD_PRELOAD");
-  bool valgrind = preload && strstr(preload, "vgpreload");
-  if (!UNDER_TSAN && !valgrind && (!want || !*want || !strcmp(want, "track")))
+  /* Tracking needs only mprotect and our fault handler: it must be chosen where supported. */
+  if (scale__track_supported() && (!want || !*want || !strcmp(want, "track")))
     CHECK(mode == SCALE__RESET_TRACK);
   test_tier(SCALE_TIER_INTERP);
   if (!UNDER_TSAN) test_tier(SCALE_TIER_AOT);

@@ -15,6 +15,18 @@
 #include "../common/check.h"
 #include "scale.h"
 
+/* AOT traps are signals, which TSan's handlers do not pass on: that tier is skipped there. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
 /* An error here means the test itself is broken: report and stop. */
 static inline void ok_or_die(scale_error_t *e, const char *what) {
   if (!e) return;
