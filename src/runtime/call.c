@@ -51,30 +51,6 @@ static scale_trap_t *run_host(scale_store_t *store, const scale_func_t *f, scale
   return NULL;
 }
 
-int scale__call_host(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
-                     scale_instance_t *caller) {
-  const scale_functype_t *t = f->type;
-  size_t np = t->param_count, nr = t->result_count;
-  scale_val_t inline_vals[INLINE_SLOTS];
-  scale_val_t *vals = inline_vals;
-  if (np + nr > INLINE_SLOTS) {
-    vals = malloc((np + nr) * sizeof *vals);
-    if (!vals) {
-      store->exec.pending = scale_trap_new("out of memory calling a host function");
-      return SCALE_TRAP_HOST;
-    }
-  }
-  for (size_t i = 0; i < np; i++) vals[i] = scale__slot_to_val(slots[i], t->kinds[i]);
-  scale_trap_t *trap = run_host(store, f, caller, vals, np, vals + np, nr);
-  if (!trap)
-    for (size_t i = 0; i < nr; i++) slots[i] = scale__val_to_slot(&vals[np + i]);
-  if (vals != inline_vals) free(vals);
-  if (!trap) return 0;
-  scale_trap_delete(store->exec.pending);
-  store->exec.pending = trap;
-  return scale_trap_code(trap);
-}
-
 /*
  * Value <-> slot conversions for the public call path, inline and without
  * branches: the kinds were just checked against the type, and a call takes
@@ -134,6 +110,30 @@ static inline void slot_result(uint64_t slot, uint8_t kind, scale_val_t *v) {
   }
 }
 #endif
+
+int scale__call_host(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
+                     scale_instance_t *caller) {
+  const scale_functype_t *t = f->type;
+  size_t np = t->param_count, nr = t->result_count;
+  scale_val_t inline_vals[INLINE_SLOTS];
+  scale_val_t *vals = inline_vals;
+  if (np + nr > INLINE_SLOTS) {
+    vals = malloc((np + nr) * sizeof *vals);
+    if (!vals) {
+      store->exec.pending = scale_trap_new("out of memory calling a host function");
+      return SCALE_TRAP_HOST;
+    }
+  }
+  for (size_t i = 0; i < np; i++) slot_result(slots[i], t->kinds[i], &vals[i]);
+  scale_trap_t *trap = run_host(store, f, caller, vals, np, vals + np, nr);
+  if (!trap)
+    for (size_t i = 0; i < nr; i++) slots[i] = arg_slot(&vals[np + i]); /* kinds checked */
+  if (vals != inline_vals) free(vals);
+  if (!trap) return 0;
+  scale_trap_delete(store->exec.pending);
+  store->exec.pending = trap;
+  return scale_trap_code(trap);
+}
 
 /* The tier that runs `f`; inline in the public entries, which call it once per call. */
 static inline int invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slots,

@@ -35,9 +35,8 @@ struct scale_pool {
   bool metered;           /* instantiate with a fuel budget (AOT: the metered build) */
   /* Guarded by lock: */
   scale_lease_t *idle;
-  uint32_t idle_count;   /* on the idle list */
-  uint32_t idle_pending; /* released and being reset, counted against max_idle */
-  uint32_t live;         /* leased + idle + pending: every instance in existence */
+  _Atomic uint32_t idle_count; /* on the idle list; also read without the lock, as a hint */
+  uint32_t live;               /* leased + idle + being released: every instance in existence */
 };
 
 void scale_pool_config_default(scale_pool_config_t *cfg) {
@@ -164,9 +163,12 @@ static scale_error_t *lease_create(scale_pool_t *p, scale_lease_t **out) {
   return NULL;
 }
 
-/* Whatever the previous holder set on the store does not carry over. */
+/*
+ * Whatever the previous holder set on the store does not carry over. Its
+ * deadline was cleared on release (a new store has none), so no watchdog
+ * can set the interrupt any more: a plain store is enough.
+ */
 static void clear_limits(scale_store_t *s) {
-  scale__deadline_clear(s); /* lock-free unless the deadline is firing this instant */
   atomic_store_explicit(&s->exec.interrupt, SCALE__INTERRUPT_NONE, memory_order_relaxed);
   s->exec.fuel = UINT64_MAX;
 }
@@ -177,7 +179,7 @@ scale_error_t *scale_pool_acquire(scale_pool_t *pool, scale_lease_t **out) {
   scale_lease_t *l = pool->idle;
   if (l) {
     pool->idle = l->next;
-    pool->idle_count--;
+    atomic_store_explicit(&pool->idle_count, pool->idle_count - 1, memory_order_relaxed);
   } else if (pool->max_instances && pool->live >= pool->max_instances) {
     uint32_t live = pool->live;
     pthread_mutex_unlock(&pool->lock);
@@ -211,31 +213,34 @@ scale_instance_t *scale_lease_instance(scale_lease_t *lease) {
 
 void scale_pool_release(scale_pool_t *pool, scale_lease_t *lease, bool reusable) {
   if (!pool || !lease) return;
-  pthread_mutex_lock(&pool->lock);
-  bool reserved = reusable && pool->idle_count + pool->idle_pending < pool->max_idle;
-  if (reserved) pool->idle_pending++;
-  pthread_mutex_unlock(&pool->lock);
-  bool keep = reserved;
+  /*
+   * One lock per release: the reset runs before it, on the word of an
+   * unlocked look at the idle count. A full idle list skips the reset; a
+   * stale look costs at most one wasted reset (the list filled meanwhile)
+   * or one instance dropped that could have been kept.
+   */
+  bool keep = reusable &&
+              atomic_load_explicit(&pool->idle_count, memory_order_relaxed) < pool->max_idle;
+  /* No deadline while idle or on a destroyed store (the watchdog drops the queued entry). */
+  scale__deadline_clear(lease->store);
   if (keep) {
-    /* No deadline while idle (the watchdog drops the queued entry); acquire clears the rest. */
-    scale__deadline_clear(lease->store);
     scale_error_t *e = scale__snapshot_reset(pool->snapshot, lease->instance);
     if (e) {
       scale_error_delete(e);
       keep = false;
     }
   }
-  if (!keep) lease_destroy(lease);
   pthread_mutex_lock(&pool->lock);
-  if (reserved) pool->idle_pending--;
-  if (keep) {
+  if (keep && pool->idle_count < pool->max_idle) {
     lease->next = pool->idle;
     pool->idle = lease;
-    pool->idle_count++;
+    atomic_store_explicit(&pool->idle_count, pool->idle_count + 1, memory_order_relaxed);
+    lease = NULL;
   } else {
     pool->live--;
   }
   pthread_mutex_unlock(&pool->lock);
+  if (lease) lease_destroy(lease);
 }
 
 void scale_pool_delete(scale_pool_t *pool) {

@@ -32,8 +32,10 @@
 
 #include "aot/aot.h"
 #include "runtime/runtime.h"
+#include "util/pagecopy.h"
 
 #define HOST_PAGE 4096u
+_Static_assert(HOST_PAGE == SCALE__PAGE_BYTES, "tracked pages are the pages pagecopy restores");
 /* Tracked memories at once; more are reset by scanning. Pools keep a few per module. */
 #define SLOTS 4096u
 
@@ -44,6 +46,8 @@ struct scale__track {
   _Atomic uint32_t count; /* pages on the list */
   _Atomic uint8_t *seen;  /* per host page: made writable */
   uint32_t *list;         /* pages made writable, in the order of their first write */
+  uint32_t *span;         /* per list entry: the image page's non-zero span, lo | hi << 16 */
+  uint32_t spans;         /* list entries whose span is known */
   _Atomic bool broken;    /* the handler made the whole image writable: list incomplete */
   uint32_t slot;
 };
@@ -123,6 +127,7 @@ void scale__memory_untrack(scale_memory_t *mem) {
   mem->track = NULL;
   free((void *)t->seen);
   free(t->list);
+  free(t->span);
   free(t);
 }
 
@@ -131,6 +136,7 @@ static bool protect_all(struct scale__track *t) {
   if (mprotect(t->base, t->bytes, PROT_READ) != 0) return false;
   memset((void *)t->seen, 0, t->pages);
   atomic_store(&t->count, 0);
+  t->spans = 0;
   atomic_store(&t->broken, false);
   return true;
 }
@@ -147,9 +153,11 @@ bool scale__memory_track(scale_memory_t *mem, size_t bytes) {
   t->pages = (uint32_t)(bytes / HOST_PAGE);
   t->seen = calloc(t->pages, 1);
   t->list = malloc((size_t)t->pages * sizeof *t->list);
-  if (!t->seen || !t->list || !claim(t)) {
+  t->span = malloc((size_t)t->pages * sizeof *t->span);
+  if (!t->seen || !t->list || !t->span || !claim(t)) {
     free((void *)t->seen);
     free(t->list);
+    free(t->span);
     free(t);
     return false;
   }
@@ -172,9 +180,15 @@ int scale__memory_track_reset(scale_memory_t *mem, const uint8_t *image, size_t 
   struct scale__track *t = mem->track;
   uint32_t n = atomic_load(&t->count);
   if (!atomic_load(&t->broken) && n <= t->pages && (size_t)n * HOST_PAGE <= budget) {
+    /* The guest is not running: nothing appends to the list meanwhile. */
+    for (; t->spans < n; t->spans++) {
+      uint32_t lo, hi;
+      scale__page_span(image + (size_t)t->list[t->spans] * HOST_PAGE, &lo, &hi);
+      t->span[t->spans] = lo | hi << 16;
+    }
     for (uint32_t i = 0; i < n; i++) {
       size_t off = (size_t)t->list[i] * HOST_PAGE;
-      memcpy(t->base + off, image + off, HOST_PAGE);
+      scale__page_restore(t->base + off, image + off, t->span[i] & 0xffff, t->span[i] >> 16);
     }
     return 1;
   }
