@@ -78,6 +78,9 @@ bench: build
 	python3 bench/run.py --build-dir $(BUILD) $(BENCH_ARGS)
 	python3 bench/aot.py --build-dir $(BUILD)
 	$(BUILD)/bench/snapshot_bench
+	@if [ -x $(BUILD)/bench/function_bench ] && [ -d $(BUILD)/tests/function/guests ]; then \
+	  $(BUILD)/bench/function_bench $(BUILD)/tests/function/guests; \
+	else echo "function_bench skipped: needs clang + wasi-libc for the test guests"; fi
 
 bench-http: build
 	python3 bench/http/run.py --scale $(BUILD)/scale $(BENCH_HTTP_ARGS)
