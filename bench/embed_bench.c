@@ -219,7 +219,8 @@ static int bench_call(scale_engine_t *engine, long calls, bool aot) {
     raw[r] = (now_s() - t0) / (double)calls * 1e9;
   }
   if (!bad) {
-    printf("    the same through scale_func_call_raw         %10.2f ns\n", median(raw, (size_t)reps));
+    printf("    the same through scale_func_call_raw         %10.2f ns\n",
+           median(raw, (size_t)reps));
     if (aot)
       verdict("(b') host-to-guest call add(i32, i32), tier 1", median(per, (size_t)reps), "ns", 15);
     else

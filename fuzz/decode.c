@@ -50,11 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if ((verr == NULL) != (merr == NULL) || (merr == NULL) != (module != NULL)) {
     fprintf(stderr, "fuzz_decode: validate says %s, module_new says %s\n",
             verr ? scale_error_message(verr) : "valid",
-            merr ? scale_error_message(merr) : module ? "valid" : "valid but no module");
+            merr     ? scale_error_message(merr)
+            : module ? "valid"
+                     : "valid but no module");
     abort();
   }
-  if (verr && strlen(scale_error_message(verr)) == 0)
-    abort(); /* every refusal must say why */
+  if (verr && strlen(scale_error_message(verr)) == 0) abort(); /* every refusal must say why */
   scale_error_delete(verr);
   scale_error_delete(merr);
 

@@ -48,7 +48,8 @@ static bool side_open(side_t *s, scale_module_t *m, scale_trap_t **trap) {
 
 static uint64_t arg_bits(const uint8_t *data, size_t size, size_t k) {
   uint64_t v = 0;
-  for (size_t i = 0; i < 8 && size; i++) v = v << 8 | data[(k * 8 + i) % size];
+  for (size_t i = 0; i < 8 && size; i++)
+    v = v << 8 | data[(k * 8 + i) % size];
   return v;
 }
 
@@ -57,11 +58,22 @@ static scale_val_t make_arg(scale_valkind_t kind, uint64_t bits) {
   memset(&v, 0, sizeof v);
   v.kind = kind;
   switch (kind) {
-  case SCALE_I32: v.of.i32 = (int32_t)(uint32_t)bits; break;
-  case SCALE_I64: v.of.i64 = (int64_t)bits; break;
-  case SCALE_F32: { uint32_t b = (uint32_t)bits; memcpy(&v.of.f32, &b, 4); break; }
-  case SCALE_F64: memcpy(&v.of.f64, &bits, 8); break;
-  default: break; /* references: null */
+  case SCALE_I32:
+    v.of.i32 = (int32_t)(uint32_t)bits;
+    break;
+  case SCALE_I64:
+    v.of.i64 = (int64_t)bits;
+    break;
+  case SCALE_F32: {
+    uint32_t b = (uint32_t)bits;
+    memcpy(&v.of.f32, &b, 4);
+    break;
+  }
+  case SCALE_F64:
+    memcpy(&v.of.f64, &bits, 8);
+    break;
+  default:
+    break; /* references: null */
   }
   return v;
 }
@@ -70,16 +82,20 @@ static scale_val_t make_arg(scale_valkind_t kind, uint64_t bits) {
 static bool same_val(const scale_val_t *a, const scale_val_t *b) {
   if (a->kind != b->kind) return false;
   switch (a->kind) {
-  case SCALE_I32: return a->of.i32 == b->of.i32;
-  case SCALE_I64: return a->of.i64 == b->of.i64;
+  case SCALE_I32:
+    return a->of.i32 == b->of.i32;
+  case SCALE_I64:
+    return a->of.i64 == b->of.i64;
   case SCALE_F32:
     if (a->of.f32 != a->of.f32) return b->of.f32 != b->of.f32;
     return memcmp(&a->of.f32, &b->of.f32, 4) == 0;
   case SCALE_F64:
     if (a->of.f64 != a->of.f64) return b->of.f64 != b->of.f64;
     return memcmp(&a->of.f64, &b->of.f64, 8) == 0;
-  case SCALE_FUNCREF: return (a->of.funcref == NULL) == (b->of.funcref == NULL);
-  default: return a->of.externref == b->of.externref;
+  case SCALE_FUNCREF:
+    return (a->of.funcref == NULL) == (b->of.funcref == NULL);
+  default:
+    return a->of.externref == b->of.externref;
   }
 }
 

@@ -16,8 +16,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_prepared(const wasm_module_t *m, const uint8_t *data, size_t size,
-                           bool checks, bool no_fuel) {
+static void check_prepared(const wasm_module_t *m, const uint8_t *data, size_t size, bool checks,
+                           bool no_fuel) {
   scale__prepare_opts_t opts = {.checks = checks, .no_fuel = no_fuel};
   uint8_t *out = NULL;
   size_t out_len = 0;
@@ -51,8 +51,7 @@ static void check_prepared(const wasm_module_t *m, const uint8_t *data, size_t s
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   wasm_module_t *m = NULL;
   wasm_diag_t diag;
-  if (!wasm_module_decode(data, size, &m, &diag))
-    return 0;
+  if (!wasm_module_decode(data, size, &m, &diag)) return 0;
   if (wasm_module_validate(m, &diag)) {
     check_prepared(m, data, size, false, false);
     check_prepared(m, data, size, true, false);

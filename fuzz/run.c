@@ -60,12 +60,11 @@ static void provide_import(scale_linker_t *linker, scale_store_t *store,
   scale_extern_t ext;
   memset(&ext, 0, sizeof ext);
   ext.kind = d->kind;
-  if (!mod || !name)
-    goto out;
+  if (!mod || !name) goto out;
   switch (d->kind) {
   case SCALE_EXTERN_FUNC:
-    err = scale_linker_define_func(linker, mod, name, d->type.func, host_zero,
-                                   (void *)d->type.func);
+    err =
+        scale_linker_define_func(linker, mod, name, d->type.func, host_zero, (void *)d->type.func);
     goto out;
   case SCALE_EXTERN_TABLE:
     err = scale_table_new(store, &d->type.table, zero_of(d->type.table.elem), &ext.of.table);
@@ -77,8 +76,7 @@ static void provide_import(scale_linker_t *linker, scale_store_t *store,
     err = scale_global_new(store, &d->type.global, zero_of(d->type.global.kind), &ext.of.global);
     break;
   }
-  if (!err)
-    err = scale_linker_define(linker, mod, name, ext);
+  if (!err) err = scale_linker_define(linker, mod, name, ext);
 out:
   scale_error_delete(err);
   free(mod);
@@ -94,8 +92,7 @@ static void call_exports(scale_store_t *store, scale_instance_t *instance,
     scale_module_export(module, i, &d);
     if (d.kind != SCALE_EXTERN_FUNC || !scale_instance_export_n(instance, d.name, d.name_len, &ext))
       continue;
-    if (ext.kind != SCALE_EXTERN_FUNC)
-      abort(); /* the instance disagrees with its module */
+    if (ext.kind != SCALE_EXTERN_FUNC) abort(); /* the instance disagrees with its module */
     const scale_functype_t *type = scale_func_type(ext.of.func);
     size_t np = scale_functype_param_count(type), nr = scale_functype_result_count(type);
     scale_val_t *args = calloc(np + 1, sizeof *args);
@@ -146,8 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     scale_trap_t *trap = NULL;
     scale_store_set_fuel(store, FUZZ_FUEL);
     err = scale_linker_instantiate(linker, store, module, &instance, &trap);
-    if (!err && !trap && instance)
-      call_exports(store, instance, module);
+    if (!err && !trap && instance) call_exports(store, instance, module);
     scale_error_delete(err);
     scale_trap_delete(trap);
   }

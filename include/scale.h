@@ -47,19 +47,19 @@
 #ifndef SCALE_H
 #define SCALE_H
 
-#include "scale/limits.h"
-#include "scale/types.h"
-#include "scale/error.h"
 #include "scale/engine.h"
-#include "scale/module.h"
-#include "scale/store.h"
-#include "scale/linker.h"
-#include "scale/wasi.h"
-#include "scale/pool.h"
-#include "scale/polyglot.h"
-#include "scale/scalefile.h"
+#include "scale/error.h"
 #include "scale/function.h"
 #include "scale/http_signature.h"
+#include "scale/limits.h"
+#include "scale/linker.h"
+#include "scale/module.h"
+#include "scale/polyglot.h"
+#include "scale/pool.h"
+#include "scale/scalefile.h"
 #include "scale/signature.h"
+#include "scale/store.h"
+#include "scale/types.h"
+#include "scale/wasi.h"
 
 #endif

@@ -25,8 +25,7 @@ static scale_trap_t *report(void *env, scale_caller_t *caller, const scale_val_t
 /* Read a whole file; the module bytes are copied by scale_module_new. */
 static uint8_t *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   uint8_t *buf = malloc(1 << 20);
   *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
   fclose(f);
@@ -56,13 +55,11 @@ int main(int argc, char **argv) {
   }
   scale_engine_t *engine;
   scale_error_t *err = scale_engine_new(NULL, &engine);
-  if (err)
-    return fail("engine", err);
+  if (err) return fail("engine", err);
   scale_module_t *module;
   err = scale_module_new(engine, bytes, len, &module);
   free(bytes);
-  if (err)
-    return fail("module", err);
+  if (err) return fail("module", err);
 
   /* 2. A store holds the instance; a linker names the host function. */
   scale_store_t *store = scale_store_new(engine);
@@ -72,15 +69,13 @@ int main(int argc, char **argv) {
   scale_functype_t *type = scale_functype_new(params, 2, NULL, 0);
   err = scale_linker_define_func(linker, "env", "report", type, report, &calls);
   scale_functype_delete(type); /* the linker keeps its own copy */
-  if (err)
-    return fail("define env.report", err);
+  if (err) return fail("define env.report", err);
 
   /* 3. Instantiate and call sum_to(n). */
   scale_instance_t *instance;
   scale_trap_t *trap;
   err = scale_linker_instantiate(linker, store, module, &instance, &trap);
-  if (err)
-    return fail("instantiate", err);
+  if (err) return fail("instantiate", err);
   scale_extern_t sum_to;
   if (trap || !scale_instance_export(instance, "sum_to", &sum_to) ||
       sum_to.kind != SCALE_EXTERN_FUNC) {
@@ -90,8 +85,7 @@ int main(int argc, char **argv) {
   printf("calling sum_to(%d)\n", n);
   scale_val_t arg = scale_val_i32(n), result;
   err = scale_func_call(store, sum_to.of.func, &arg, 1, &result, 1, &trap);
-  if (err)
-    return fail("call", err);
+  if (err) return fail("call", err);
   if (trap) {
     fprintf(stderr, "error: trap: %s\n", scale_trap_message(trap));
     scale_trap_delete(trap);

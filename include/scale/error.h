@@ -60,22 +60,22 @@ scale_error_t *scale_error_new_kind(scale_error_kind_t kind, const char *message
 
 /** Why a guest stopped. One enum for both execution tiers. */
 typedef enum scale_trap_code {
-  SCALE_TRAP_UNREACHABLE = 1,      /**< "unreachable" */
-  SCALE_TRAP_MEMORY_OOB,           /**< "out of bounds memory access" */
-  SCALE_TRAP_TABLE_OOB,            /**< "out of bounds table access" */
-  SCALE_TRAP_UNDEFINED_ELEMENT,    /**< "undefined element" (call_indirect index past the table) */
-  SCALE_TRAP_UNINITIALIZED_ELEMENT,/**< "uninitialized element" (call_indirect of a null entry) */
-  SCALE_TRAP_INDIRECT_TYPE,        /**< "indirect call type mismatch" */
-  SCALE_TRAP_INT_OVERFLOW,         /**< "integer overflow" */
-  SCALE_TRAP_INT_DIV_ZERO,         /**< "integer divide by zero" */
-  SCALE_TRAP_INVALID_CONVERSION,   /**< "invalid conversion to integer" */
-  SCALE_TRAP_STACK_EXHAUSTED,      /**< "call stack exhausted" */
-  SCALE_TRAP_FUEL_EXHAUSTED,       /**< "fuel exhausted" */
-  SCALE_TRAP_DEADLINE,             /**< "deadline exceeded" */
-  SCALE_TRAP_MEMORY_LIMIT,         /**< "memory limit exceeded" */
-  SCALE_TRAP_INTERRUPTED,          /**< "interrupted" (scale_store_interrupt) */
-  SCALE_TRAP_HOST,                 /**< a host function failed; message is its text */
-  SCALE_TRAP_EXIT,                 /**< WASI proc_exit; see scale_trap_exit_status */
+  SCALE_TRAP_UNREACHABLE = 1,       /**< "unreachable" */
+  SCALE_TRAP_MEMORY_OOB,            /**< "out of bounds memory access" */
+  SCALE_TRAP_TABLE_OOB,             /**< "out of bounds table access" */
+  SCALE_TRAP_UNDEFINED_ELEMENT,     /**< "undefined element" (call_indirect index past the table) */
+  SCALE_TRAP_UNINITIALIZED_ELEMENT, /**< "uninitialized element" (call_indirect of a null entry) */
+  SCALE_TRAP_INDIRECT_TYPE,         /**< "indirect call type mismatch" */
+  SCALE_TRAP_INT_OVERFLOW,          /**< "integer overflow" */
+  SCALE_TRAP_INT_DIV_ZERO,          /**< "integer divide by zero" */
+  SCALE_TRAP_INVALID_CONVERSION,    /**< "invalid conversion to integer" */
+  SCALE_TRAP_STACK_EXHAUSTED,       /**< "call stack exhausted" */
+  SCALE_TRAP_FUEL_EXHAUSTED,        /**< "fuel exhausted" */
+  SCALE_TRAP_DEADLINE,              /**< "deadline exceeded" */
+  SCALE_TRAP_MEMORY_LIMIT,          /**< "memory limit exceeded" */
+  SCALE_TRAP_INTERRUPTED,           /**< "interrupted" (scale_store_interrupt) */
+  SCALE_TRAP_HOST,                  /**< a host function failed; message is its text */
+  SCALE_TRAP_EXIT,                  /**< WASI proc_exit; see scale_trap_exit_status */
 } scale_trap_code_t;
 
 /** A trap. Owned by whoever received it. */

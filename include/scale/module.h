@@ -55,7 +55,8 @@ scale_error_t *scale_module_compile(scale_module_t *module);
  * instantiation; it is otherwise built on first need.
  */
 scale_error_t *scale_module_compile_metered(scale_module_t *module);
-/** SCALE_TIER_AOT if new instances of @p module get native code, else SCALE_TIER_INTERP. Thread-safe. */
+/** SCALE_TIER_AOT if new instances of @p module get native code, else SCALE_TIER_INTERP.
+ * Thread-safe. */
 scale_tier_t scale_module_tier(const scale_module_t *module);
 /** Delete a module. Instances made from it stay valid. NULL is a no-op. */
 void scale_module_delete(scale_module_t *module);

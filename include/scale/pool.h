@@ -84,7 +84,8 @@ typedef struct scale_pool_config {
   bool metered;
 } scale_pool_config_t;
 
-/** Fill @p cfg with the defaults (max_idle 16, unlimited instances, no init export or function, not metered). */
+/** Fill @p cfg with the defaults (max_idle 16, unlimited instances, no init export or function, not
+ * metered). */
 void scale_pool_config_default(scale_pool_config_t *cfg);
 
 /**

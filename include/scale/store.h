@@ -101,9 +101,8 @@ scale_store_t *scale_caller_store(scale_caller_t *caller);
  * @return NULL on success, or an owned trap (scale_trap_new) that stops the
  *         guest; the runtime takes ownership of it.
  */
-typedef scale_trap_t *(*scale_host_fn_t)(void *env, scale_caller_t *caller,
-                                         const scale_val_t *args, size_t nargs,
-                                         scale_val_t *results, size_t nresults);
+typedef scale_trap_t *(*scale_host_fn_t)(void *env, scale_caller_t *caller, const scale_val_t *args,
+                                         size_t nargs, scale_val_t *results, size_t nresults);
 
 /**
  * Create a host function in a store.
@@ -113,8 +112,8 @@ typedef scale_trap_t *(*scale_host_fn_t)(void *env, scale_caller_t *caller,
  * @param finalize called with @p env when the store is deleted; may be NULL.
  * @return the function (store-owned), or NULL on out-of-memory.
  */
-scale_func_t *scale_func_new(scale_store_t *store, const scale_functype_t *type,
-                             scale_host_fn_t fn, void *env, void (*finalize)(void *env));
+scale_func_t *scale_func_new(scale_store_t *store, const scale_functype_t *type, scale_host_fn_t fn,
+                             void *env, void (*finalize)(void *env));
 /** The function's type (borrowed, lives as long as the store). */
 const scale_functype_t *scale_func_type(const scale_func_t *func);
 

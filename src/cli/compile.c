@@ -11,21 +11,20 @@
 #include "cli.h"
 
 void scale__cli_compile_help(FILE *out) {
-  fprintf(out,
-          "usage: scale compile [--fuel] FILE.wasm...\n"
-          "\n"
-          "Compile each module to native code (wasm2c and the system C compiler) and\n"
-          "store the result in the AOT cache: $SCALE_CACHE, else $XDG_CACHE_HOME/scale,\n"
-          "else ~/.cache/scale (created with mode 0700). Entries are keyed by the\n"
-          "SHA-256 of the module, the compiler's identity and the build options, and\n"
-          "are checked before use; a stale or altered entry is rebuilt.\n"
-          "\n"
-          "  --fuel   also build the fuel-metering variant (used by stores that set a\n"
-          "           fuel budget before instantiating)\n"
-          "\n"
-          "Environment: SCALE_CC (C compiler, default cc), SCALE_WASM2C (default wasm2c).\n"
-          "Exit status: 0 when every module compiled, 1 otherwise, 2 for a wrong\n"
-          "command line.\n");
+  fprintf(out, "usage: scale compile [--fuel] FILE.wasm...\n"
+               "\n"
+               "Compile each module to native code (wasm2c and the system C compiler) and\n"
+               "store the result in the AOT cache: $SCALE_CACHE, else $XDG_CACHE_HOME/scale,\n"
+               "else ~/.cache/scale (created with mode 0700). Entries are keyed by the\n"
+               "SHA-256 of the module, the compiler's identity and the build options, and\n"
+               "are checked before use; a stale or altered entry is rebuilt.\n"
+               "\n"
+               "  --fuel   also build the fuel-metering variant (used by stores that set a\n"
+               "           fuel budget before instantiating)\n"
+               "\n"
+               "Environment: SCALE_CC (C compiler, default cc), SCALE_WASM2C (default wasm2c).\n"
+               "Exit status: 0 when every module compiled, 1 otherwise, 2 for a wrong\n"
+               "command line.\n");
 }
 
 int scale__cli_compile(int argc, char **argv) {

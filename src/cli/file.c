@@ -5,8 +5,8 @@
  * Never trusts the size a file claims: pipes and /proc files report 0
  * and growing files grow, so the cap is enforced on what is read.
  */
-#include "cli.h"
 #include "util/file.h"
+#include "cli.h"
 
 bool scale__cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len) {
   bool too_big = false;

@@ -46,8 +46,7 @@ enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
 static const scale__cli_command_t *find_command(const char *name) {
   for (size_t i = 0; i < NCOMMANDS; i++)
-    if (strcmp(commands[i].name, name) == 0)
-      return &commands[i];
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
   return NULL;
 }
 
@@ -61,13 +60,12 @@ void scale__cli_error(const char *fmt, ...) {
 }
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "scale - a WebAssembly function runtime\n"
-          "\n"
-          "usage: scale <command> [arguments]\n"
-          "       scale --version\n"
-          "\n"
-          "commands:\n");
+  fprintf(out, "scale - a WebAssembly function runtime\n"
+               "\n"
+               "usage: scale <command> [arguments]\n"
+               "       scale --version\n"
+               "\n"
+               "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\nrun 'scale help <command>' for the options of one command.\n");

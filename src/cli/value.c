@@ -17,28 +17,26 @@
 static bool parse_int(const char *text, bool *neg, uint64_t *mag) {
   const char *p = text;
   *neg = false;
-  if (*p == '-' || *p == '+')
-    *neg = *p++ == '-';
+  if (*p == '-' || *p == '+') *neg = *p++ == '-';
   int base = 10;
   if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
     base = 16;
     p += 2;
   }
   /* strtoull would accept its own sign and leading spaces: allow neither. */
-  if (!(base == 16 ? (p[0] && strchr("0123456789abcdefABCDEF", p[0])) : (p[0] >= '0' && p[0] <= '9')))
+  if (!(base == 16 ? (p[0] && strchr("0123456789abcdefABCDEF", p[0]))
+                   : (p[0] >= '0' && p[0] <= '9')))
     return false;
   errno = 0;
   char *end;
   unsigned long long v = strtoull(p, &end, base);
-  if (errno == ERANGE || *end != '\0')
-    return false;
+  if (errno == ERANGE || *end != '\0') return false;
   *mag = v;
   return true;
 }
 
 static bool parse_float(const char *text, double *d, float *f, bool single) {
-  if (!text[0] || text[0] == ' ' || text[0] == '\t' || text[0] == '\n')
-    return false;
+  if (!text[0] || text[0] == ' ' || text[0] == '\t' || text[0] == '\n') return false;
   char *end;
   if (single)
     *f = strtof(text, &end);
@@ -52,30 +50,24 @@ bool scale__cli_parse_val(scale_valkind_t kind, const char *text, scale_val_t *o
   uint64_t mag;
   switch (kind) {
   case SCALE_I32:
-    if (!parse_int(text, &neg, &mag))
-      return false;
-    if (neg ? mag > 0x80000000u : mag > 0xffffffffu)
-      return false;
+    if (!parse_int(text, &neg, &mag)) return false;
+    if (neg ? mag > 0x80000000u : mag > 0xffffffffu) return false;
     *out = scale_val_i32((int32_t)(uint32_t)(neg ? 0u - (uint32_t)mag : (uint32_t)mag));
     return true;
   case SCALE_I64:
-    if (!parse_int(text, &neg, &mag))
-      return false;
-    if (neg && mag > 0x8000000000000000ull)
-      return false;
+    if (!parse_int(text, &neg, &mag)) return false;
+    if (neg && mag > 0x8000000000000000ull) return false;
     *out = scale_val_i64((int64_t)(neg ? 0u - mag : mag));
     return true;
   case SCALE_F32: {
     float f;
-    if (!parse_float(text, NULL, &f, true))
-      return false;
+    if (!parse_float(text, NULL, &f, true)) return false;
     *out = scale_val_f32(f);
     return true;
   }
   case SCALE_F64: {
     double d;
-    if (!parse_float(text, &d, NULL, false))
-      return false;
+    if (!parse_float(text, &d, NULL, false)) return false;
     *out = scale_val_f64(d);
     return true;
   }
@@ -106,22 +98,18 @@ void scale__cli_format_val(const scale_val_t *v, char *buf, size_t cap) {
     snprintf(buf, cap, "%" PRId64, v->of.i64);
     return;
   case SCALE_F32:
-    if (special(v->of.f32, buf, cap))
-      return;
+    if (special(v->of.f32, buf, cap)) return;
     /* The shortest precision that reads back to the same float. */
     for (int prec = 1; prec <= 9; prec++) {
       snprintf(buf, cap, "%.*g", prec, (double)v->of.f32);
-      if (strtof(buf, NULL) == v->of.f32)
-        return;
+      if (strtof(buf, NULL) == v->of.f32) return;
     }
     return;
   case SCALE_F64:
-    if (special(v->of.f64, buf, cap))
-      return;
+    if (special(v->of.f64, buf, cap)) return;
     for (int prec = 1; prec <= 17; prec++) {
       snprintf(buf, cap, "%.*g", prec, v->of.f64);
-      if (strtod(buf, NULL) == v->of.f64)
-        return;
+      if (strtod(buf, NULL) == v->of.f64) return;
     }
     return;
   case SCALE_FUNCREF:

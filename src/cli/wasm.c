@@ -17,43 +17,42 @@
 #include "cli.h"
 
 void scale__cli_wasm_help(FILE *out) {
-  fprintf(out,
-          "usage: scale wasm run [OPTIONS] FILE.wasm [ARGS...]\n"
-          "       scale wasm run [OPTIONS] --invoke NAME FILE.wasm [VALUES...]\n"
-          "\n"
-          "Run a WebAssembly module with WASI preview1, deny by default: the guest\n"
-          "gets its arguments (argv[0] is FILE), the clocks, random bytes, and\n"
-          "stdout/stderr (passed through to scale's own). It gets no files, no\n"
-          "sockets, no environment and no stdin unless an option below grants them.\n"
-          "\n"
-          "Without --invoke, FILE must be a WASI command: its '_start' export is\n"
-          "called and scale exits with the status the guest gives to exit() (0 when\n"
-          "_start returns). With --invoke, the module is instantiated (a reactor's\n"
-          "'_initialize' is run first), export NAME is called with VALUES parsed by\n"
-          "its parameter types (i32/i64: decimal or 0x hex; f32/f64: decimal, hex\n"
-          "float, nan, inf), and each result is printed on its own line.\n"
-          "\n"
-          "Options (before FILE; everything after FILE goes to the guest):\n"
-          "  --invoke NAME    call export NAME instead of '_start'\n"
-          "  --env KEY=VALUE  add an environment variable (repeatable); --env KEY\n"
-          "                   copies KEY from scale's own environment if it is set\n"
-          "  --stdin          let the guest read scale's stdin (fd 0); without it\n"
-          "                   reads fail with EBADF\n"
-          "  --fuel N         stop the guest with a trap after about N instructions\n"
-          "  --tier T         interp (default), aot (compile to native code first,\n"
-          "                   cached; falls back to interp with a warning if no C\n"
-          "                   compiler), or auto (start interpreted, compile in the\n"
-          "                   background)\n"
-          "  --unchecked      with --tier aot: native code without fuel, deadline and\n"
-          "                   interrupt checks (to measure their cost; such code\n"
-          "                   stops only at host calls)\n"
-          "  --seed N         make random_get deterministic (N > 0), for tests\n"
-          "  --               end of options\n"
-          "  -h, --help       show this help\n"
-          "\n"
-          "Exit status: the guest's exit status; 1 when the file cannot be read, the\n"
-          "module is invalid or cannot be linked; 2 for a wrong command line; 134\n"
-          "when the guest traps (the trap is printed as \"error: 'FILE': trap: ...\").\n");
+  fprintf(out, "usage: scale wasm run [OPTIONS] FILE.wasm [ARGS...]\n"
+               "       scale wasm run [OPTIONS] --invoke NAME FILE.wasm [VALUES...]\n"
+               "\n"
+               "Run a WebAssembly module with WASI preview1, deny by default: the guest\n"
+               "gets its arguments (argv[0] is FILE), the clocks, random bytes, and\n"
+               "stdout/stderr (passed through to scale's own). It gets no files, no\n"
+               "sockets, no environment and no stdin unless an option below grants them.\n"
+               "\n"
+               "Without --invoke, FILE must be a WASI command: its '_start' export is\n"
+               "called and scale exits with the status the guest gives to exit() (0 when\n"
+               "_start returns). With --invoke, the module is instantiated (a reactor's\n"
+               "'_initialize' is run first), export NAME is called with VALUES parsed by\n"
+               "its parameter types (i32/i64: decimal or 0x hex; f32/f64: decimal, hex\n"
+               "float, nan, inf), and each result is printed on its own line.\n"
+               "\n"
+               "Options (before FILE; everything after FILE goes to the guest):\n"
+               "  --invoke NAME    call export NAME instead of '_start'\n"
+               "  --env KEY=VALUE  add an environment variable (repeatable); --env KEY\n"
+               "                   copies KEY from scale's own environment if it is set\n"
+               "  --stdin          let the guest read scale's stdin (fd 0); without it\n"
+               "                   reads fail with EBADF\n"
+               "  --fuel N         stop the guest with a trap after about N instructions\n"
+               "  --tier T         interp (default), aot (compile to native code first,\n"
+               "                   cached; falls back to interp with a warning if no C\n"
+               "                   compiler), or auto (start interpreted, compile in the\n"
+               "                   background)\n"
+               "  --unchecked      with --tier aot: native code without fuel, deadline and\n"
+               "                   interrupt checks (to measure their cost; such code\n"
+               "                   stops only at host calls)\n"
+               "  --seed N         make random_get deterministic (N > 0), for tests\n"
+               "  --               end of options\n"
+               "  -h, --help       show this help\n"
+               "\n"
+               "Exit status: the guest's exit status; 1 when the file cannot be read, the\n"
+               "module is invalid or cannot be linked; 2 for a wrong command line; 134\n"
+               "when the guest traps (the trap is printed as \"error: 'FILE': trap: ...\").\n");
 }
 
 typedef struct run_opts {
@@ -102,10 +101,8 @@ static long write_out(void *env, int fd, const uint8_t *data, size_t len) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = write(fd, data + done, len - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return done ? (long)done : -1;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return done ? (long)done : -1;
     done += (size_t)n;
   }
   return (long)done;
@@ -115,8 +112,7 @@ static long read_in(void *env, uint8_t *buf, size_t cap) {
   (void)env;
   for (;;) {
     ssize_t n = read(0, buf, cap);
-    if (n < 0 && errno == EINTR)
-      continue;
+    if (n < 0 && errno == EINTR) continue;
     return n < 0 ? -1 : (long)n;
   }
 }
@@ -125,8 +121,7 @@ static long read_in(void *env, uint8_t *buf, size_t cap) {
 
 static bool parse_u64(const char *text, uint64_t *out) {
   scale_val_t v;
-  if (text[0] == '-' || !scale__cli_parse_val(SCALE_I64, text, &v))
-    return false;
+  if (text[0] == '-' || !scale__cli_parse_val(SCALE_I64, text, &v)) return false;
   *out = (uint64_t)v.of.i64;
   return true;
 }
@@ -136,11 +131,9 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
   size_t n = strlen(name);
   const char *a = argv[*i];
   *matched = false;
-  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-    return NULL;
+  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) return NULL;
   *matched = true;
-  if (a[n] == '=')
-    return a + n + 1;
+  if (a[n] == '=') return a + n + 1;
   if (*i + 1 >= argc) {
     scale__cli_error("option '%s' needs a value", name);
     return NULL;
@@ -159,8 +152,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
       i++;
       break;
     }
-    if (a[0] != '-' || a[1] == '\0')
-      break;
+    if (a[0] != '-' || a[1] == '\0') break;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       scale__cli_wasm_help(stdout);
       return SCALE_CLI_OK;
@@ -174,29 +166,25 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
       continue;
     }
     if ((v = option_value(argc, argv, &i, "--invoke", &m)) || m) {
-      if (!v)
-        return SCALE_CLI_USAGE;
+      if (!v) return SCALE_CLI_USAGE;
       o->invoke = v;
       continue;
     }
     if ((v = option_value(argc, argv, &i, "--env", &m)) || m) {
-      if (!v)
-        return SCALE_CLI_USAGE;
+      if (!v) return SCALE_CLI_USAGE;
       o->envs[o->nenvs++] = v; /* envs has room for argc entries */
       continue;
     }
     if ((v = option_value(argc, argv, &i, "--fuel", &m)) || m) {
       if (!v || !parse_u64(v, &o->fuel)) {
-        if (v)
-          scale__cli_error("--fuel needs a non-negative integer, got '%s'", v);
+        if (v) scale__cli_error("--fuel needs a non-negative integer, got '%s'", v);
         return SCALE_CLI_USAGE;
       }
       o->has_fuel = true;
       continue;
     }
     if ((v = option_value(argc, argv, &i, "--tier", &m)) || m) {
-      if (!v)
-        return SCALE_CLI_USAGE;
+      if (!v) return SCALE_CLI_USAGE;
       if (strcmp(v, "interp") == 0) {
         o->tier = SCALE_TIER_INTERP;
       } else if (strcmp(v, "aot") == 0) {
@@ -211,8 +199,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
     }
     if ((v = option_value(argc, argv, &i, "--seed", &m)) || m) {
       if (!v || !parse_u64(v, &o->seed)) {
-        if (v)
-          scale__cli_error("--seed needs a non-negative integer, got '%s'", v);
+        if (v) scale__cli_error("--seed needs a non-negative integer, got '%s'", v);
         return SCALE_CLI_USAGE;
       }
       continue;
@@ -255,8 +242,7 @@ static int fail(scale_error_t *err, const char *what, const char *file) {
 static scale_error_t *setup_wasi(const run_opts_t *o, run_state_t *s) {
   s->wasi = scale_wasi_new();
   s->argv = calloc((size_t)o->nguest + 1, sizeof(char *));
-  if (!s->wasi || !s->argv)
-    return scale_error_new("out of memory");
+  if (!s->wasi || !s->argv) return scale_error_new("out of memory");
   s->argv[0] = o->file;
   for (int i = 0; i < o->nguest; i++)
     s->argv[i + 1] = o->guest[i];
@@ -265,19 +251,16 @@ static scale_error_t *setup_wasi(const run_opts_t *o, run_state_t *s) {
     const char *kv = o->envs[i], *eq = strchr(kv, '=');
     if (!eq) { /* --env KEY: inherit from our own environment if set */
       const char *val = getenv(kv);
-      if (val)
-        err = scale_wasi_add_env(s->wasi, kv, val);
+      if (val) err = scale_wasi_add_env(s->wasi, kv, val);
       continue;
     }
     char *key = strndup(kv, (size_t)(eq - kv));
     err = key ? scale_wasi_add_env(s->wasi, key, eq + 1) : scale_error_new("out of memory");
     free(key);
   }
-  if (err)
-    return err;
+  if (err) return err;
   scale_wasi_set_output(s->wasi, write_out, NULL);
-  if (o->stdin_granted)
-    scale_wasi_set_input(s->wasi, read_in, NULL);
+  if (o->stdin_granted) scale_wasi_set_input(s->wasi, read_in, NULL);
   scale_wasi_set_random_seed(s->wasi, o->seed);
   return NULL;
 }
@@ -306,8 +289,7 @@ static int call(const run_opts_t *o, run_state_t *s, scale_func_t *f, const scal
   scale_trap_t *trap = NULL;
   scale_error_t *err = scale_func_call(s->store, f, args, nargs, results, nresults, &trap);
   *exited = false;
-  if (err)
-    return fail(err, "cannot call", o->file);
+  if (err) return fail(err, "cannot call", o->file);
   if (trap) {
     *exited = true;
     return report_trap(o, trap);
@@ -317,8 +299,7 @@ static int call(const run_opts_t *o, run_state_t *s, scale_func_t *f, const scal
 
 static int run_start(const run_opts_t *o, run_state_t *s) {
   scale_func_t *start = export_func(o, s, "_start", false);
-  if (!start)
-    return SCALE_CLI_FAILURE;
+  if (!start) return SCALE_CLI_FAILURE;
   const scale_functype_t *t = scale_func_type(start);
   if (scale_functype_param_count(t) != 0 || scale_functype_result_count(t) != 0) {
     scale__cli_error("'%s': export '_start' must take and return nothing", o->file);
@@ -332,15 +313,12 @@ static int run_invoke(const run_opts_t *o, run_state_t *s) {
   scale_extern_t init;
   bool exited;
   /* A reactor sets up its runtime in _initialize before any export runs. */
-  if (scale_instance_export(s->instance, "_initialize", &init) &&
-      init.kind == SCALE_EXTERN_FUNC) {
+  if (scale_instance_export(s->instance, "_initialize", &init) && init.kind == SCALE_EXTERN_FUNC) {
     int rc = call(o, s, init.of.func, NULL, 0, NULL, 0, &exited);
-    if (rc || exited)
-      return rc ? rc : SCALE_CLI_FAILURE;
+    if (rc || exited) return rc ? rc : SCALE_CLI_FAILURE;
   }
   scale_func_t *f = export_func(o, s, o->invoke, true);
-  if (!f)
-    return SCALE_CLI_FAILURE;
+  if (!f) return SCALE_CLI_FAILURE;
   const scale_functype_t *t = scale_func_type(f);
   size_t np = scale_functype_param_count(t), nr = scale_functype_result_count(t);
   if ((size_t)o->nguest != np) {
@@ -403,8 +381,7 @@ static int instantiate(const run_opts_t *o, run_state_t *s) {
   if ((err = setup_wasi(o, s)) || (err = scale_linker_define_wasi(s->linker, s->wasi)))
     return fail(err, "cannot run", o->file);
   /* Fuel is set before instantiation so it also covers the start function. */
-  if (o->has_fuel)
-    scale_store_set_fuel(s->store, o->fuel);
+  if (o->has_fuel) scale_store_set_fuel(s->store, o->fuel);
   if ((err = scale_linker_instantiate(s->linker, s->store, s->module, &s->instance, &trap)))
     return fail(err, "cannot instantiate", o->file);
   if (trap) {

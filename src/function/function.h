@@ -21,8 +21,8 @@ struct scale_function {
   atomic_uint refs;
   scale_engine_t *engine;
   scale_module_t *module;
-  char *name;     /* "name:tag" */
-  char *sig_hash; /* from a .scale file, or NULL */
+  char *name;          /* "name:tag" */
+  char *sig_hash;      /* from a .scale file, or NULL */
   uint8_t *sig_schema; /* the signature's HCL text from a .scale file, or NULL */
   size_t sig_schema_len;
   /* Indices in the instance's function and memory index spaces. */

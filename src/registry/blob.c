@@ -51,8 +51,8 @@ scale_error_t *scale__registry_mkdirs(const char *path, unsigned mode) {
     buf[i] = '\0';
     if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST) {
       int err = errno;
-      scale_error_t *e = scale__registry_errorf("cannot create directory '%s': %s", buf,
-                                                scale__errno_text(err));
+      scale_error_t *e =
+          scale__registry_errorf("cannot create directory '%s': %s", buf, scale__errno_text(err));
       free(buf);
       return e;
     }
@@ -97,10 +97,10 @@ scale_error_t *scale__registry_read_blob(const char *root, const char *digest, i
   int err = scale__read_capped(path, max, true, &buf, &n, &too_big);
   if (err) {
     scale_error_t *e =
-        err == ENOENT ? scale__registry_errorf(
-                            "blob %s is missing from '%s' (the store is damaged)", digest, root)
-                      : scale__registry_errorf("cannot read blob '%s': %s", path,
-                                               scale__errno_text(err));
+        err == ENOENT
+            ? scale__registry_errorf("blob %s is missing from '%s' (the store is damaged)", digest,
+                                     root)
+            : scale__registry_errorf("cannot read blob '%s': %s", path, scale__errno_text(err));
     free(path);
     return e;
   }

@@ -84,8 +84,7 @@ static scale_error_t *check_layout(const char *root) {
   }
   if (!f) {
     int err = errno;
-    scale_error_t *e =
-        scale__registry_errorf("cannot open '%s': %s", path, scale__errno_text(err));
+    scale_error_t *e = scale__registry_errorf("cannot open '%s': %s", path, scale__errno_text(err));
     free(path);
     return e;
   }
@@ -133,8 +132,7 @@ scale_error_t *scale__registry_open(const char *home, scale__registry_t **out) {
     if (reg->lock_fd < 0 && (errno == EACCES || errno == EROFS))
       reg->lock_fd = open(lock, O_RDONLY | O_CLOEXEC);
     if (reg->lock_fd < 0)
-      e = scale__registry_errorf("cannot open lock file '%s': %s", lock,
-                                 scale__errno_text(errno));
+      e = scale__registry_errorf("cannot open lock file '%s': %s", lock, scale__errno_text(errno));
   }
   if (!e) e = check_layout(reg->root);
   free(blobs);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/runtime.h"
 #include "aot/aot.h"
+#include "runtime/runtime.h"
 #include "wasm/interp/interp.h"
 
 /* Arguments up to this many slots stay on the C stack. */
@@ -24,7 +24,9 @@ bool scale_caller_export(scale_caller_t *caller, const char *name, scale_extern_
   return scale_instance_export(caller->instance, name, out);
 }
 
-scale_store_t *scale_caller_store(scale_caller_t *caller) { return caller->store; }
+scale_store_t *scale_caller_store(scale_caller_t *caller) {
+  return caller->store;
+}
 
 static scale_trap_t *take_trap(scale_store_t *store, int code) {
   scale_trap_t *t = store->exec.pending;
@@ -78,35 +80,55 @@ _Static_assert(sizeof(((scale_val_t *)0)->of) == sizeof(uint64_t), "a payload is
 static inline uint64_t arg_slot(const scale_val_t *v) {
   uint64_t s = 0;
   switch (v->kind) {
-  case SCALE_I32: return (uint32_t)v->of.i32;
+  case SCALE_I32:
+    return (uint32_t)v->of.i32;
   case SCALE_F32: {
     uint32_t b;
     memcpy(&b, &v->of.f32, 4);
     return b;
   }
-  case SCALE_I64: return (uint64_t)v->of.i64;
-  case SCALE_F64: memcpy(&s, &v->of.f64, 8); return s;
-  case SCALE_FUNCREF: return (uint64_t)(uintptr_t)v->of.funcref;
-  case SCALE_EXTERNREF: return (uint64_t)(uintptr_t)v->of.externref;
-  default: return 0;
+  case SCALE_I64:
+    return (uint64_t)v->of.i64;
+  case SCALE_F64:
+    memcpy(&s, &v->of.f64, 8);
+    return s;
+  case SCALE_FUNCREF:
+    return (uint64_t)(uintptr_t)v->of.funcref;
+  case SCALE_EXTERNREF:
+    return (uint64_t)(uintptr_t)v->of.externref;
+  default:
+    return 0;
   }
 }
 
 static inline void slot_result(uint64_t slot, uint8_t kind, scale_val_t *v) {
   v->kind = (scale_valkind_t)kind;
   switch (kind) {
-  case SCALE_I32: v->of.i64 = 0; v->of.i32 = (int32_t)(uint32_t)slot; break;
+  case SCALE_I32:
+    v->of.i64 = 0;
+    v->of.i32 = (int32_t)(uint32_t)slot;
+    break;
   case SCALE_F32: {
     uint32_t b = (uint32_t)slot;
     v->of.i64 = 0;
     memcpy(&v->of.f32, &b, 4);
     break;
   }
-  case SCALE_I64: v->of.i64 = (int64_t)slot; break;
-  case SCALE_F64: memcpy(&v->of.f64, &slot, 8); break;
-  case SCALE_FUNCREF: v->of.funcref = (scale_func_t *)(uintptr_t)slot; break;
-  case SCALE_EXTERNREF: v->of.externref = (void *)(uintptr_t)slot; break;
-  default: v->of.i64 = 0; break;
+  case SCALE_I64:
+    v->of.i64 = (int64_t)slot;
+    break;
+  case SCALE_F64:
+    memcpy(&v->of.f64, &slot, 8);
+    break;
+  case SCALE_FUNCREF:
+    v->of.funcref = (scale_func_t *)(uintptr_t)slot;
+    break;
+  case SCALE_EXTERNREF:
+    v->of.externref = (void *)(uintptr_t)slot;
+    break;
+  default:
+    v->of.i64 = 0;
+    break;
   }
 }
 #endif
@@ -124,10 +146,12 @@ int scale__call_host(scale_store_t *store, const scale_func_t *f, uint64_t *slot
       return SCALE_TRAP_HOST;
     }
   }
-  for (size_t i = 0; i < np; i++) slot_result(slots[i], t->kinds[i], &vals[i]);
+  for (size_t i = 0; i < np; i++)
+    slot_result(slots[i], t->kinds[i], &vals[i]);
   scale_trap_t *trap = run_host(store, f, caller, vals, np, vals + np, nr);
   if (!trap)
-    for (size_t i = 0; i < nr; i++) slots[i] = arg_slot(&vals[np + i]); /* kinds checked */
+    for (size_t i = 0; i < nr; i++)
+      slots[i] = arg_slot(&vals[np + i]); /* kinds checked */
   if (vals != inline_vals) free(vals);
   if (!trap) return 0;
   scale_trap_delete(store->exec.pending);
@@ -191,7 +215,8 @@ call_general(scale_store_t *store, const scale_func_t *func, const scale_val_t *
   size_t n = nargs > nresults ? nargs : nresults;
   uint64_t *slots = malloc(n * sizeof *slots);
   if (!slots) return scale__error_new(-1, "out of memory");
-  for (size_t i = 0; i < nargs; i++) slots[i] = arg_slot(&args[i]);
+  for (size_t i = 0; i < nargs; i++)
+    slots[i] = arg_slot(&args[i]);
   int code = invoke(store, func, slots, NULL);
   if (code) {
     *trap = take_trap(store, code);

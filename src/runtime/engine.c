@@ -31,7 +31,8 @@ scale_error_t *scale_engine_new(const scale_config_t *cfg, scale_engine_t **out)
     c.aot_opt = cfg->aot_opt;
     c.aot_unchecked = cfg->aot_unchecked;
   }
-  if (c.aot_opt > 3) return scale__error_new(-1, "invalid config: aot_opt %u is above 3", c.aot_opt);
+  if (c.aot_opt > 3)
+    return scale__error_new(-1, "invalid config: aot_opt %u is above 3", c.aot_opt);
   if (c.max_memory_pages > 65536)
     return scale__error_new(-1, "invalid config: max_memory_pages %u is above 65536",
                             c.max_memory_pages);
@@ -73,8 +74,7 @@ const scale_config_t *scale_engine_config(const scale_engine_t *engine) {
   return &engine->config;
 }
 
-static uint32_t hash_type(const uint8_t *params, uint32_t np, const uint8_t *results,
-                          uint32_t nr) {
+static uint32_t hash_type(const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr) {
   /* The separator keeps (i32)->() and ()->(i32) apart. */
   uint32_t h = scale__fnv1a(SCALE_FNV_SEED ^ np ^ (nr << 16), params, np);
   h = scale__fnv1a(h, "\xff", 1);
@@ -106,8 +106,8 @@ static void grow_buckets(scale_engine_t *e) {
   e->type_bucket_count = n;
 }
 
-const scale_functype_t *scale__engine_intern(scale_engine_t *e, const uint8_t *params,
-                                             uint32_t np, const uint8_t *results, uint32_t nr) {
+const scale_functype_t *scale__engine_intern(scale_engine_t *e, const uint8_t *params, uint32_t np,
+                                             const uint8_t *results, uint32_t nr) {
   uint32_t h = hash_type(params, np, results, nr);
   pthread_mutex_lock(&e->types_lock);
   struct scale_functype *t = e->type_buckets[h & (e->type_bucket_count - 1)];
@@ -157,8 +157,10 @@ scale_functype_t *scale_functype_new(const scale_valkind_t *params, size_t npara
   if (!t) return NULL;
   t->param_count = (uint32_t)nparams;
   t->result_count = (uint32_t)nresults;
-  for (size_t i = 0; i < nparams; i++) t->kinds[i] = (uint8_t)params[i];
-  for (size_t i = 0; i < nresults; i++) t->kinds[nparams + i] = (uint8_t)results[i];
+  for (size_t i = 0; i < nparams; i++)
+    t->kinds[i] = (uint8_t)params[i];
+  for (size_t i = 0; i < nresults; i++)
+    t->kinds[nparams + i] = (uint8_t)results[i];
   return t;
 }
 
@@ -166,8 +168,12 @@ void scale_functype_delete(scale_functype_t *type) {
   if (type && !type->interned) free(type);
 }
 
-size_t scale_functype_param_count(const scale_functype_t *t) { return t->param_count; }
-size_t scale_functype_result_count(const scale_functype_t *t) { return t->result_count; }
+size_t scale_functype_param_count(const scale_functype_t *t) {
+  return t->param_count;
+}
+size_t scale_functype_result_count(const scale_functype_t *t) {
+  return t->result_count;
+}
 scale_valkind_t scale_functype_param(const scale_functype_t *t, size_t i) {
   return (scale_valkind_t)t->kinds[i];
 }

@@ -87,8 +87,12 @@ scale_trap_t *scale__trap_from_code(scale_trap_code_t code) {
   return trap_alloc(code, scale_trap_code_message(code));
 }
 
-scale_trap_code_t scale_trap_code(const scale_trap_t *trap) { return trap->code; }
-const char *scale_trap_message(const scale_trap_t *trap) { return trap->message; }
+scale_trap_code_t scale_trap_code(const scale_trap_t *trap) {
+  return trap->code;
+}
+const char *scale_trap_message(const scale_trap_t *trap) {
+  return trap->message;
+}
 
 int scale_trap_exit_status(const scale_trap_t *trap, int32_t *status) {
   if (trap->code != SCALE_TRAP_EXIT) return 0;
@@ -118,9 +122,15 @@ scale_error_t *scale__error_new(int64_t offset, const char *fmt, ...) {
   return e;
 }
 
-const char *scale_error_message(const scale_error_t *err) { return err->message; }
-int64_t scale_error_offset(const scale_error_t *err) { return err->offset; }
-scale_error_kind_t scale_error_kind(const scale_error_t *err) { return err->kind; }
+const char *scale_error_message(const scale_error_t *err) {
+  return err->message;
+}
+int64_t scale_error_offset(const scale_error_t *err) {
+  return err->offset;
+}
+scale_error_kind_t scale_error_kind(const scale_error_t *err) {
+  return err->kind;
+}
 
 scale_error_t *scale__error_set_kind(scale_error_t *err, scale_error_kind_t kind) {
   if (err && err != &oom_error) err->kind = kind;
@@ -132,13 +142,20 @@ void scale_error_delete(scale_error_t *err) {
 
 const char *scale_valkind_name(scale_valkind_t kind) {
   switch (kind) {
-  case SCALE_I32: return "i32";
-  case SCALE_I64: return "i64";
-  case SCALE_F32: return "f32";
-  case SCALE_F64: return "f64";
-  case SCALE_V128: return "v128";
-  case SCALE_FUNCREF: return "funcref";
-  case SCALE_EXTERNREF: return "externref";
+  case SCALE_I32:
+    return "i32";
+  case SCALE_I64:
+    return "i64";
+  case SCALE_F32:
+    return "f32";
+  case SCALE_F64:
+    return "f64";
+  case SCALE_V128:
+    return "v128";
+  case SCALE_FUNCREF:
+    return "funcref";
+  case SCALE_EXTERNREF:
+    return "externref";
   }
   return "unknown";
 }

@@ -16,10 +16,14 @@ static uint64_t eval_const(const scale_instance_t *inst, const wasm_const_expr_t
   case WASM_CONST_I32:
   case WASM_CONST_I64:
   case WASM_CONST_F32:
-  case WASM_CONST_F64: return c->bits;
-  case WASM_CONST_GLOBAL_GET: return scale__global_load(inst->globals[c->index]);
-  case WASM_CONST_REF_NULL: return 0;
-  case WASM_CONST_REF_FUNC: return (uint64_t)(uintptr_t)inst->funcs[c->index];
+  case WASM_CONST_F64:
+    return c->bits;
+  case WASM_CONST_GLOBAL_GET:
+    return scale__global_load(inst->globals[c->index]);
+  case WASM_CONST_REF_NULL:
+    return 0;
+  case WASM_CONST_REF_FUNC:
+    return (uint64_t)(uintptr_t)inst->funcs[c->index];
   }
   return 0;
 }
@@ -41,9 +45,8 @@ static scale_error_t *import_error(const wasm_import_t *im, const char *what) {
 /* Resolve one import into the instance's index spaces. */
 static scale_error_t *link_import(scale_linker_t *l, scale_store_t *store, scale_instance_t *inst,
                                   const wasm_import_t *im, uint32_t counts[4]) {
-  const struct scale__link *e = l ? scale__linker_find(l, im->module, im->module_len, im->name,
-                                                       im->name_len)
-                                  : NULL;
+  const struct scale__link *e =
+      l ? scale__linker_find(l, im->module, im->module_len, im->name, im->name_len) : NULL;
   if (!e) return import_error(im, "unknown import");
   const scale_module_t *m = inst->module;
   if (e->is_host) {
@@ -112,14 +115,14 @@ static scale_error_t *define(scale_store_t *store, scale_instance_t *inst) {
   const wasm_module_t *w = m->wasm;
   for (uint32_t i = 0; i < w->func_count; i++) {
     uint32_t index = w->imported_func_count + i;
-    scale_func_t *f = scale__func_create_wasm(store, inst, index, m->types[w->funcs[i].type_index],
-                                              m->codes[i]);
+    scale_func_t *f =
+        scale__func_create_wasm(store, inst, index, m->types[w->funcs[i].type_index], m->codes[i]);
     if (!f) return scale__error_new(-1, "out of memory");
     inst->funcs[index] = f;
   }
   for (uint32_t i = 0; i < w->table_count; i++) {
-    scale_error_t *e = scale__table_create(store, w->tables[i], NULL,
-                                           &inst->tables[w->imported_table_count + i]);
+    scale_error_t *e =
+        scale__table_create(store, w->tables[i], NULL, &inst->tables[w->imported_table_count + i]);
     if (e) return e;
   }
   for (uint32_t i = 0; i < w->memory_count; i++) {
@@ -166,10 +169,12 @@ static int init_segments(scale_instance_t *inst) {
   return 0;
 }
 
-static void release_module(void *module) { scale__module_release(module); }
+static void release_module(void *module) {
+  scale__module_release(module);
+}
 
 scale_error_t *scale__instantiate_bare(scale_linker_t *linker, scale_store_t *store,
-                                      const scale_module_t *module, scale_instance_t **out) {
+                                       const scale_module_t *module, scale_instance_t **out) {
   if (!store || !module || !out) return scale__error_new(-1, "invalid argument");
   if (module->engine != store->engine)
     return scale__error_new(-1, "module and store belong to different engines");
@@ -227,10 +232,18 @@ bool scale_instance_export_n(scale_instance_t *inst, const char *name, size_t na
     if (ex->name_len != name_len || memcmp(ex->name, name, name_len) != 0) continue;
     out->kind = (scale_externkind_t)ex->kind;
     switch (ex->kind) {
-    case WASM_EXTERN_FUNC: out->of.func = inst->funcs[ex->index]; break;
-    case WASM_EXTERN_TABLE: out->of.table = inst->tables[ex->index]; break;
-    case WASM_EXTERN_MEMORY: out->of.memory = inst->memories[ex->index]; break;
-    default: out->of.global = inst->globals[ex->index]; break;
+    case WASM_EXTERN_FUNC:
+      out->of.func = inst->funcs[ex->index];
+      break;
+    case WASM_EXTERN_TABLE:
+      out->of.table = inst->tables[ex->index];
+      break;
+    case WASM_EXTERN_MEMORY:
+      out->of.memory = inst->memories[ex->index];
+      break;
+    default:
+      out->of.global = inst->globals[ex->index];
+      break;
     }
     return true;
   }

@@ -80,7 +80,8 @@ static scale_error_t *add(scale_linker_t *l, const char *mod, size_t mod_len, co
                           size_t name_len, const struct scale__link *proto, bool replace) {
   if (mod_len > SCALE_MAX_NAME_BYTES || name_len > SCALE_MAX_NAME_BYTES)
     return scale__error_new(-1, "import name is too long");
-  struct scale__link *old = (struct scale__link *)scale__linker_find(l, mod, mod_len, name, name_len);
+  struct scale__link *old =
+      (struct scale__link *)scale__linker_find(l, mod, mod_len, name, name_len);
   if (old) {
     if (!replace)
       return scale__error_new(-1, "'%.*s.%.*s' is already defined", (int)mod_len, mod,

@@ -10,8 +10,8 @@ struct scale__link {
   struct scale__link *next;
   uint32_t hash;
   bool is_host;
-  scale_extern_t ext;            /* when !is_host */
-  const scale_functype_t *type;  /* when is_host: interned */
+  scale_extern_t ext;           /* when !is_host */
+  const scale_functype_t *type; /* when is_host: interned */
   scale_host_fn_t fn;
   void *env;
   size_t module_len;

@@ -11,8 +11,7 @@
 #include "wasm/interp/interp.h"
 
 static scale_error_t *diag_error(const wasm_diag_t *d) {
-  if (d->detail[0])
-    return scale__error_new((int64_t)d->offset, "%s (%s)", d->message, d->detail);
+  if (d->detail[0]) return scale__error_new((int64_t)d->offset, "%s (%s)", d->message, d->detail);
   return scale__error_new((int64_t)d->offset, "%s", d->message);
 }
 
@@ -82,7 +81,9 @@ oom:
   return scale__error_new(-1, "out of memory");
 }
 
-void scale_module_delete(scale_module_t *m) { scale__module_release(m); }
+void scale_module_delete(scale_module_t *m) {
+  scale__module_release(m);
+}
 
 void scale__module_retain(const scale_module_t *m) {
   atomic_fetch_add_explicit(&((scale_module_t *)m)->refs, 1, memory_order_relaxed);
@@ -94,7 +95,8 @@ void scale__module_release(const scale_module_t *cm) {
   if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
   scale__tier_module_deleting(m);
   if (m->codes)
-    for (uint32_t i = 0; i < m->wasm->func_count; i++) scale__interp_code_free(m->codes[i]);
+    for (uint32_t i = 0; i < m->wasm->func_count; i++)
+      scale__interp_code_free(m->codes[i]);
   free(m->codes);
   free(m->types);
   wasm_module_free(m->wasm);
@@ -123,7 +125,9 @@ static const scale_functype_t *func_type(const scale_module_t *m, uint32_t index
   return m->types[wasm_module_func_type(m->wasm, index) - m->wasm->types];
 }
 
-size_t scale_module_import_count(const scale_module_t *m) { return m->wasm->import_count; }
+size_t scale_module_import_count(const scale_module_t *m) {
+  return m->wasm->import_count;
+}
 
 void scale_module_import(const scale_module_t *m, size_t i, scale_externdesc_t *out) {
   const wasm_import_t *im = &m->wasm->imports[i];
@@ -134,14 +138,24 @@ void scale_module_import(const scale_module_t *m, size_t i, scale_externdesc_t *
   out->name_len = im->name_len;
   out->kind = (scale_externkind_t)im->kind;
   switch (im->kind) {
-  case WASM_EXTERN_FUNC: out->type.func = m->types[im->desc.func_type]; break;
-  case WASM_EXTERN_TABLE: out->type.table = tabletype_of(im->desc.table); break;
-  case WASM_EXTERN_MEMORY: out->type.memory.limits = limits_of(im->desc.memory); break;
-  default: out->type.global = globaltype_of(im->desc.global); break;
+  case WASM_EXTERN_FUNC:
+    out->type.func = m->types[im->desc.func_type];
+    break;
+  case WASM_EXTERN_TABLE:
+    out->type.table = tabletype_of(im->desc.table);
+    break;
+  case WASM_EXTERN_MEMORY:
+    out->type.memory.limits = limits_of(im->desc.memory);
+    break;
+  default:
+    out->type.global = globaltype_of(im->desc.global);
+    break;
   }
 }
 
-size_t scale_module_export_count(const scale_module_t *m) { return m->wasm->export_count; }
+size_t scale_module_export_count(const scale_module_t *m) {
+  return m->wasm->export_count;
+}
 
 void scale_module_export(const scale_module_t *m, size_t i, scale_externdesc_t *out) {
   const wasm_module_t *w = m->wasm;
@@ -151,11 +165,17 @@ void scale_module_export(const scale_module_t *m, size_t i, scale_externdesc_t *
   out->name_len = ex->name_len;
   out->kind = (scale_externkind_t)ex->kind;
   switch (ex->kind) {
-  case WASM_EXTERN_FUNC: out->type.func = func_type(m, ex->index); break;
-  case WASM_EXTERN_TABLE: out->type.table = tabletype_of(wasm_module_table_type(w, ex->index)); break;
+  case WASM_EXTERN_FUNC:
+    out->type.func = func_type(m, ex->index);
+    break;
+  case WASM_EXTERN_TABLE:
+    out->type.table = tabletype_of(wasm_module_table_type(w, ex->index));
+    break;
   case WASM_EXTERN_MEMORY:
     out->type.memory.limits = limits_of(wasm_module_memory_type(w, ex->index));
     break;
-  default: out->type.global = globaltype_of(wasm_module_global_type(w, ex->index)); break;
+  default:
+    out->type.global = globaltype_of(wasm_module_global_type(w, ex->index));
+    break;
   }
 }

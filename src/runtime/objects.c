@@ -13,13 +13,29 @@
 uint64_t scale__val_to_slot(const scale_val_t *v) {
   uint64_t s = 0;
   switch (v->kind) {
-  case SCALE_I32: s = (uint32_t)v->of.i32; break;
-  case SCALE_I64: s = (uint64_t)v->of.i64; break;
-  case SCALE_F32: { uint32_t b; memcpy(&b, &v->of.f32, 4); s = b; break; }
-  case SCALE_F64: memcpy(&s, &v->of.f64, 8); break;
-  case SCALE_FUNCREF: s = (uint64_t)(uintptr_t)v->of.funcref; break;
-  case SCALE_EXTERNREF: s = (uint64_t)(uintptr_t)v->of.externref; break;
-  default: break;
+  case SCALE_I32:
+    s = (uint32_t)v->of.i32;
+    break;
+  case SCALE_I64:
+    s = (uint64_t)v->of.i64;
+    break;
+  case SCALE_F32: {
+    uint32_t b;
+    memcpy(&b, &v->of.f32, 4);
+    s = b;
+    break;
+  }
+  case SCALE_F64:
+    memcpy(&s, &v->of.f64, 8);
+    break;
+  case SCALE_FUNCREF:
+    s = (uint64_t)(uintptr_t)v->of.funcref;
+    break;
+  case SCALE_EXTERNREF:
+    s = (uint64_t)(uintptr_t)v->of.externref;
+    break;
+  default:
+    break;
   }
   return s;
 }
@@ -29,13 +45,28 @@ scale_val_t scale__slot_to_val(uint64_t slot, uint8_t kind) {
   memset(&v, 0, sizeof v);
   v.kind = (scale_valkind_t)kind;
   switch (kind) {
-  case SCALE_I32: v.of.i32 = (int32_t)(uint32_t)slot; break;
-  case SCALE_I64: v.of.i64 = (int64_t)slot; break;
-  case SCALE_F32: { uint32_t b = (uint32_t)slot; memcpy(&v.of.f32, &b, 4); break; }
-  case SCALE_F64: memcpy(&v.of.f64, &slot, 8); break;
-  case SCALE_FUNCREF: v.of.funcref = (scale_func_t *)(uintptr_t)slot; break;
-  case SCALE_EXTERNREF: v.of.externref = (void *)(uintptr_t)slot; break;
-  default: break;
+  case SCALE_I32:
+    v.of.i32 = (int32_t)(uint32_t)slot;
+    break;
+  case SCALE_I64:
+    v.of.i64 = (int64_t)slot;
+    break;
+  case SCALE_F32: {
+    uint32_t b = (uint32_t)slot;
+    memcpy(&v.of.f32, &b, 4);
+    break;
+  }
+  case SCALE_F64:
+    memcpy(&v.of.f64, &slot, 8);
+    break;
+  case SCALE_FUNCREF:
+    v.of.funcref = (scale_func_t *)(uintptr_t)slot;
+    break;
+  case SCALE_EXTERNREF:
+    v.of.externref = (void *)(uintptr_t)slot;
+    break;
+  default:
+    break;
   }
   return v;
 }
@@ -70,7 +101,8 @@ scale_error_t *scale__table_create(scale_store_t *store, wasm_tabletype_t type, 
   if (t->size) {
     t->data = malloc((size_t)t->size * scale__table_entry_size(t));
     if (!t->data) return scale__error_new(-1, "out of memory");
-    for (uint32_t i = 0; i < t->size; i++) scale__table_store(t, i, (uint64_t)(uintptr_t)init);
+    for (uint32_t i = 0; i < t->size; i++)
+      scale__table_store(t, i, (uint64_t)(uintptr_t)init);
   }
   if (!scale__store_on_delete(store, table_release, t)) {
     free(t->data);
@@ -90,7 +122,8 @@ int64_t scale__table_grow(scale_table_t *t, uint32_t delta, void *init, uint32_t
   if (!e) return -1;
   t->data = e;
   t->size = (uint32_t)n;
-  for (uint64_t i = old; i < n; i++) scale__table_store(t, (uint32_t)i, (uint64_t)(uintptr_t)init);
+  for (uint64_t i = old; i < n; i++)
+    scale__table_store(t, (uint32_t)i, (uint64_t)(uintptr_t)init);
   return old;
 }
 
@@ -110,7 +143,9 @@ scale_error_t *scale_table_new(scale_store_t *store, const scale_tabletype_t *ty
   return scale__table_create(store, t, (void *)(uintptr_t)scale__val_to_slot(&init), out);
 }
 
-uint32_t scale_table_size(const scale_table_t *t) { return t->size; }
+uint32_t scale_table_size(const scale_table_t *t) {
+  return t->size;
+}
 
 scale_tabletype_t scale_table_type(const scale_table_t *t) {
   scale_tabletype_t r;
@@ -143,8 +178,7 @@ bool scale_table_grow(scale_table_t *t, uint32_t delta, scale_val_t init, uint32
 
 /* ---- globals ------------------------------------------------------ */
 
-scale_global_t *scale__global_create(scale_store_t *store, wasm_globaltype_t type,
-                                     uint64_t value) {
+scale_global_t *scale__global_create(scale_store_t *store, wasm_globaltype_t type, uint64_t value) {
   scale_global_t *g = scale__store_alloc(store, sizeof *g);
   if (!g) return NULL;
   g->type.kind = (scale_valkind_t)type.type;
@@ -165,7 +199,9 @@ scale_error_t *scale_global_new(scale_store_t *store, const scale_globaltype_t *
   return NULL;
 }
 
-scale_globaltype_t scale_global_type(const scale_global_t *g) { return g->type; }
+scale_globaltype_t scale_global_type(const scale_global_t *g) {
+  return g->type;
+}
 
 scale_val_t scale_global_get(const scale_global_t *g) {
   return scale__slot_to_val(scale__global_load(g), (uint8_t)g->type.kind);
@@ -187,8 +223,8 @@ static void func_finalize(void *arg) {
   if (f->finalize) f->finalize(f->env);
 }
 
-scale_func_t *scale_func_new(scale_store_t *store, const scale_functype_t *type,
-                             scale_host_fn_t fn, void *env, void (*finalize)(void *env)) {
+scale_func_t *scale_func_new(scale_store_t *store, const scale_functype_t *type, scale_host_fn_t fn,
+                             void *env, void (*finalize)(void *env)) {
   if (!type || !fn) return NULL;
   const scale_functype_t *interned =
       scale__engine_intern(store->engine, type->kinds, type->param_count,
@@ -220,5 +256,6 @@ scale_func_t *scale__func_create_wasm(scale_store_t *store, scale_instance_t *in
   return f;
 }
 
-const scale_functype_t *scale_func_type(const scale_func_t *func) { return func->type; }
-
+const scale_functype_t *scale_func_type(const scale_func_t *func) {
+  return func->type;
+}

@@ -219,8 +219,8 @@ void scale_pool_release(scale_pool_t *pool, scale_lease_t *lease, bool reusable)
    * stale look costs at most one wasted reset (the list filled meanwhile)
    * or one instance dropped that could have been kept.
    */
-  bool keep = reusable &&
-              atomic_load_explicit(&pool->idle_count, memory_order_relaxed) < pool->max_idle;
+  bool keep =
+      reusable && atomic_load_explicit(&pool->idle_count, memory_order_relaxed) < pool->max_idle;
   /* No deadline while idle or on a destroyed store (the watchdog drops the queued entry). */
   scale__deadline_clear(lease->store);
   if (keep) {

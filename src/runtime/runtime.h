@@ -59,8 +59,8 @@ struct scale__code; /* a function compiled for the interpreter: see wasm/interp/
 struct scale_module {
   scale_engine_t *engine;
   wasm_module_t *wasm;
-  const scale_functype_t **types;   /* interned, one per type index */
-  struct scale__code **codes;       /* one per defined function */
+  const scale_functype_t **types; /* interned, one per type index */
+  struct scale__code **codes;     /* one per defined function */
   /* AOT object for this module once loaded (set once; NULL until then). */
   struct scale__aot_module *_Atomic aot;
   /* The same with fuel metering, built when a store with a fuel budget needs it. */
@@ -130,13 +130,13 @@ struct scale_func {
  * (src/aot's wasm-rt.h); keep them first and in this order.
  */
 struct scale_memory {
-  uint8_t *data;     /* reserved address range; [0, size) is accessible */
-  uint64_t size;     /* bytes; always pages * 64 KiB */
+  uint8_t *data; /* reserved address range; [0, size) is accessible */
+  uint64_t size; /* bytes; always pages * 64 KiB */
   uint32_t pages;
-  uint32_t max_pages; /* min(declared max, engine cap) */
-  bool has_max;       /* declared max present */
-  uint32_t declared_max; /* the type's max when has_max (for import matching) */
-  size_t reserved;    /* bytes of address space reserved at data */
+  uint32_t max_pages;         /* min(declared max, engine cap) */
+  bool has_max;               /* declared max present */
+  uint32_t declared_max;      /* the type's max when has_max (for import matching) */
+  size_t reserved;            /* bytes of address space reserved at data */
   struct scale__track *track; /* write tracking of a snapshot image (track.c); NULL when none */
 };
 
@@ -205,13 +205,13 @@ static inline void scale__global_store(scale_global_t *g, uint64_t slot) {
 struct scale_instance {
   scale_store_t *store;
   const scale_module_t *module;
-  scale_func_t **funcs;      /* whole function index space, imports first */
-  scale_table_t **tables;    /* whole table index space */
-  scale_memory_t **memories; /* whole memory index space (0 or 1 entries) */
-  scale_global_t **globals;  /* whole global index space */
+  scale_func_t **funcs;           /* whole function index space, imports first */
+  scale_table_t **tables;         /* whole table index space */
+  scale_memory_t **memories;      /* whole memory index space (0 or 1 entries) */
+  scale_global_t **globals;       /* whole global index space */
   const scale_functype_t **types; /* = module->types */
-  bool *elem_dropped;        /* per element segment (passive dropped / active applied) */
-  bool *data_dropped;        /* per data segment */
+  bool *elem_dropped;             /* per element segment (passive dropped / active applied) */
+  bool *data_dropped;             /* per data segment */
 };
 
 /*
@@ -219,18 +219,18 @@ struct scale_instance {
  * frames here; it is allocated on the first call.
  */
 typedef struct scale__exec {
-  uint64_t *stack;       /* value stack base */
-  uint64_t *stack_end;   /* one past the last usable slot */
-  size_t stack_bytes;    /* mapping size, for munmap */
-  uint32_t depth;        /* current Wasm call depth across re-entries */
+  uint64_t *stack;     /* value stack base */
+  uint64_t *stack_end; /* one past the last usable slot */
+  size_t stack_bytes;  /* mapping size, for munmap */
+  uint32_t depth;      /* current Wasm call depth across re-entries */
   uint32_t max_depth;
-  uint64_t fuel;         /* remaining; UINT64_MAX = unlimited */
+  uint64_t fuel;             /* remaining; UINT64_MAX = unlimited */
   void *aot_caller;          /* AOT: wasm2c state of the caller of a non-AOT table entry */
   uintptr_t aot_stack_limit; /* AOT: lowest frame address; must sit right before interrupt */
-  atomic_int interrupt;  /* SCALE__INTERRUPT_* below; set from any thread */
-  scale_trap_t *pending; /* trap object raised by a host function, if any */
-  uint64_t *sp;          /* interp: first free slot while a host call runs (NULL = stack) */
-  int64_t aot_fuel;      /* AOT code's fuel counter while AOT code runs (see src/aot) */
+  atomic_int interrupt;      /* SCALE__INTERRUPT_* below; set from any thread */
+  scale_trap_t *pending;     /* trap object raised by a host function, if any */
+  uint64_t *sp;              /* interp: first free slot while a host call runs (NULL = stack) */
+  int64_t aot_fuel;          /* AOT code's fuel counter while AOT code runs (see src/aot) */
 } scale__exec_t;
 
 /*
@@ -273,7 +273,7 @@ struct scale_store {
   /* Deadline watchdog bookkeeping (deadline.c). */
   _Atomic uint64_t deadline_at;  /* CLOCK_MONOTONIC ns it fires at; 0 = none, 1 = firing */
   _Atomic uint64_t deadline_key; /* time it is queued under; 0 = not queued (set under lock) */
-  uint32_t deadline_slot; /* index in the watchdog's heap + 1; 0 = not queued (under lock) */
+  uint32_t deadline_slot;        /* index in the watchdog's heap + 1; 0 = not queued (under lock) */
   /* Every object allocated in the store, freed with it. */
   struct scale__arena_block *objects;
 };
@@ -420,7 +420,7 @@ scale_func_t *scale__func_create_wasm(scale_store_t *store, scale_instance_t *in
  * snapshots restore state into a bare instance instead.
  */
 scale_error_t *scale__instantiate_bare(struct scale_linker *linker, scale_store_t *store,
-                                      const scale_module_t *module, scale_instance_t **out);
+                                       const scale_module_t *module, scale_instance_t **out);
 /*
  * Snapshots (snapshot.c): the state of an initialised instance — memory
  * contents (in sealed memfds), memory sizes, globals, tables, dropped

@@ -66,8 +66,8 @@ bool scale__exec_ready(scale_store_t *store) {
   if (x->stack) return true;
   /* Reserved lazily and backed on touch: an 8 MiB stack costs nothing until used. */
   size_t bytes = (size_t)store->engine->config.value_stack_slots * sizeof(uint64_t);
-  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void *p =
+      mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return false;
   x->stack = p;
   x->stack_end = x->stack + store->engine->config.value_stack_slots;
@@ -75,8 +75,12 @@ bool scale__exec_ready(scale_store_t *store) {
   return true;
 }
 
-void scale_store_set_fuel(scale_store_t *store, uint64_t fuel) { store->exec.fuel = fuel; }
-uint64_t scale_store_fuel(const scale_store_t *store) { return store->exec.fuel; }
+void scale_store_set_fuel(scale_store_t *store, uint64_t fuel) {
+  store->exec.fuel = fuel;
+}
+uint64_t scale_store_fuel(const scale_store_t *store) {
+  return store->exec.fuel;
+}
 
 void scale_store_interrupt(scale_store_t *store) {
   /* A fired deadline already stops every call and must not be turned into a one-shot interrupt. */

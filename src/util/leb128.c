@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-scale_leb_status_t scale__leb128_read_unsigned(const uint8_t **p, const uint8_t *end,
-                                               unsigned bits, uint64_t *out) {
+scale_leb_status_t scale__leb128_read_unsigned(const uint8_t **p, const uint8_t *end, unsigned bits,
+                                               uint64_t *out) {
   const uint8_t *q = *p;
   uint64_t value = 0;
   unsigned shift = 0;
@@ -30,8 +30,7 @@ scale_leb_status_t scale__leb128_read_unsigned(const uint8_t **p, const uint8_t 
     }
     q++;
     value |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80))
-      break;
+    if (!(b & 0x80)) break;
     shift += 7;
     left -= 7;
   }
@@ -40,8 +39,8 @@ scale_leb_status_t scale__leb128_read_unsigned(const uint8_t **p, const uint8_t 
   return SCALE_LEB_OK;
 }
 
-scale_leb_status_t scale__leb128_read_signed(const uint8_t **p, const uint8_t *end,
-                                             unsigned bits, int64_t *out) {
+scale_leb_status_t scale__leb128_read_signed(const uint8_t **p, const uint8_t *end, unsigned bits,
+                                             int64_t *out) {
   const uint8_t *q = *p;
   uint64_t value = 0;
   unsigned shift = 0;
@@ -68,12 +67,10 @@ scale_leb_status_t scale__leb128_read_signed(const uint8_t **p, const uint8_t *e
     q++;
     value |= (uint64_t)(b & 0x7f) << shift;
     shift += 7;
-    if (!(b & 0x80))
-      break;
+    if (!(b & 0x80)) break;
     left -= 7;
   }
-  if (shift < 64 && (b & 0x40))
-    value |= ~(uint64_t)0 << shift;
+  if (shift < 64 && (b & 0x40)) value |= ~(uint64_t)0 << shift;
   *p = q;
   *out = (int64_t)value;
   return SCALE_LEB_OK;
@@ -82,8 +79,7 @@ scale_leb_status_t scale__leb128_read_signed(const uint8_t **p, const uint8_t *e
 scale_leb_status_t scale__leb128_read_u32(const uint8_t **p, const uint8_t *end, uint32_t *out) {
   uint64_t v;
   scale_leb_status_t st = scale__leb128_read_unsigned(p, end, 32, &v);
-  if (st == SCALE_LEB_OK)
-    *out = (uint32_t)v;
+  if (st == SCALE_LEB_OK) *out = (uint32_t)v;
   return st;
 }
 
@@ -94,8 +90,7 @@ scale_leb_status_t scale__leb128_read_u64(const uint8_t **p, const uint8_t *end,
 scale_leb_status_t scale__leb128_read_s32(const uint8_t **p, const uint8_t *end, int32_t *out) {
   int64_t v;
   scale_leb_status_t st = scale__leb128_read_signed(p, end, 32, &v);
-  if (st == SCALE_LEB_OK)
-    *out = (int32_t)v;
+  if (st == SCALE_LEB_OK) *out = (int32_t)v;
   return st;
 }
 

@@ -23,12 +23,12 @@ typedef enum scale_leb_status {
  * the value in *out and advances *p past the encoding. On failure *p points
  * at the offending byte (or at `end`) and *out is untouched.
  */
-scale_leb_status_t scale__leb128_read_unsigned(const uint8_t **p, const uint8_t *end,
-                                               unsigned bits, uint64_t *out);
+scale_leb_status_t scale__leb128_read_unsigned(const uint8_t **p, const uint8_t *end, unsigned bits,
+                                               uint64_t *out);
 
 /* Signed counterpart: the result is sign-extended to 64 bits. */
-scale_leb_status_t scale__leb128_read_signed(const uint8_t **p, const uint8_t *end,
-                                             unsigned bits, int64_t *out);
+scale_leb_status_t scale__leb128_read_signed(const uint8_t **p, const uint8_t *end, unsigned bits,
+                                             int64_t *out);
 
 /* Convenience wrappers for the widths Wasm uses. */
 scale_leb_status_t scale__leb128_read_u32(const uint8_t **p, const uint8_t *end, uint32_t *out);

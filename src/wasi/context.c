@@ -23,8 +23,7 @@ static void free_strings(char **v, size_t n) {
 }
 
 void scale_wasi_delete(scale_wasi_t *wasi) {
-  if (!wasi)
-    return;
+  if (!wasi) return;
   free_strings(wasi->argv, wasi->argc);
   free_strings(wasi->env, wasi->envc);
   free(wasi);
@@ -41,16 +40,14 @@ scale_error_t *scale_wasi_set_args(scale_wasi_t *wasi, size_t argc, const char *
     return scale_error_new("too many arguments for wasi (the limit is 4096)");
   size_t bytes = 0;
   for (size_t i = 0; i < argc; i++) {
-    if (!argv[i])
-      return scale_error_new("invalid argument: NULL string in argv");
+    if (!argv[i]) return scale_error_new("invalid argument: NULL string in argv");
     bytes += strlen(argv[i]) + 1;
     if (bytes > SCALE_WASI_MAX_ARGS_BYTES)
       return scale_error_new("arguments too long for wasi (the limit is 1 MiB)");
   }
   /* Build the new vector aside so a failure leaves the old one intact. */
   char **copy = calloc(argc ? argc : 1, sizeof(char *));
-  if (!copy)
-    return oom();
+  if (!copy) return oom();
   for (size_t i = 0; i < argc; i++) {
     copy[i] = strdup(argv[i]);
     if (!copy[i]) {
@@ -79,14 +76,12 @@ scale_error_t *scale_wasi_add_env(scale_wasi_t *wasi, const char *key, const cha
   if (wasi->envc == wasi->env_cap) {
     size_t cap = wasi->env_cap ? wasi->env_cap * 2 : 8;
     char **grown = realloc(wasi->env, cap * sizeof(char *));
-    if (!grown)
-      return oom();
+    if (!grown) return oom();
     wasi->env = grown;
     wasi->env_cap = cap;
   }
   char *s = malloc(bytes);
-  if (!s)
-    return oom();
+  if (!s) return oom();
   memcpy(s, key, klen);
   s[klen] = '=';
   memcpy(s + klen + 1, value, vlen + 1);
@@ -96,22 +91,19 @@ scale_error_t *scale_wasi_add_env(scale_wasi_t *wasi, const char *key, const cha
 }
 
 void scale_wasi_set_output(scale_wasi_t *wasi, scale_wasi_write_fn_t fn, void *env) {
-  if (!wasi)
-    return;
+  if (!wasi) return;
   wasi->out_fn = fn;
   wasi->out_env = env;
 }
 
 void scale_wasi_set_input(scale_wasi_t *wasi, scale_wasi_read_fn_t fn, void *env) {
-  if (!wasi)
-    return;
+  if (!wasi) return;
   wasi->in_fn = fn;
   wasi->in_env = env;
 }
 
 void scale_wasi_set_random_seed(scale_wasi_t *wasi, uint64_t seed) {
-  if (!wasi)
-    return;
+  if (!wasi) return;
   wasi->seeded = seed != 0;
   wasi->rng = seed;
 }
@@ -131,16 +123,14 @@ scale_trap_t *scale__wasi_mem(scale_caller_t *caller, scale__wasi_mem_t *m) {
 
 bool scale__wasi_put32(const scale__wasi_mem_t *m, uint32_t ptr, uint32_t v) {
   uint8_t *p = scale__wasi_at(m, ptr, 4);
-  if (!p)
-    return false;
+  if (!p) return false;
   scale__wasi_store32(p, v);
   return true;
 }
 
 bool scale__wasi_put64(const scale__wasi_mem_t *m, uint32_t ptr, uint64_t v) {
   uint8_t *p = scale__wasi_at(m, ptr, 8);
-  if (!p)
-    return false;
+  if (!p) return false;
   scale__wasi_store64(p, v);
   return true;
 }
@@ -166,20 +156,17 @@ static size_t kinds(const char *spec, scale_valkind_t *out) {
 }
 
 scale_error_t *scale_linker_define_wasi(scale_linker_t *linker, scale_wasi_t *wasi) {
-  if (!linker || !wasi)
-    return scale_error_new("invalid argument: NULL linker or wasi context");
+  if (!linker || !wasi) return scale_error_new("invalid argument: NULL linker or wasi context");
   for (size_t i = 0; i < sizeof wasi_table / sizeof wasi_table[0]; i++) {
     const wasi_entry_t *e = &wasi_table[i];
     scale_valkind_t params[16], results[1];
     size_t np = kinds(e->params, params), nr = kinds(e->results, results);
     scale_functype_t *type = scale_functype_new(params, np, results, nr);
-    if (!type)
-      return oom();
+    if (!type) return oom();
     scale_error_t *err =
         scale_linker_define_func(linker, "wasi_snapshot_preview1", e->name, type, e->fn, wasi);
     scale_functype_delete(type);
-    if (err)
-      return err;
+    if (err) return err;
   }
   return NULL;
 }

@@ -66,65 +66,63 @@ struct scale_wasi {
  * Every wasi_snapshot_preview1 function: name, parameter kinds, result
  * kinds ('i' = i32, 'I' = i64). Pointers and sizes are i32 (wasm32).
  */
-#define SCALE__WASI_FUNCS(X)                   \
-  X(args_get, "ii", "i")                       \
-  X(args_sizes_get, "ii", "i")                 \
-  X(environ_get, "ii", "i")                    \
-  X(environ_sizes_get, "ii", "i")              \
-  X(clock_res_get, "ii", "i")                  \
-  X(clock_time_get, "iIi", "i")                \
-  X(fd_advise, "iIIi", "i")                    \
-  X(fd_allocate, "iII", "i")                   \
-  X(fd_close, "i", "i")                        \
-  X(fd_datasync, "i", "i")                     \
-  X(fd_fdstat_get, "ii", "i")                  \
-  X(fd_fdstat_set_flags, "ii", "i")            \
-  X(fd_fdstat_set_rights, "iII", "i")          \
-  X(fd_filestat_get, "ii", "i")                \
-  X(fd_filestat_set_size, "iI", "i")           \
-  X(fd_filestat_set_times, "iIIi", "i")        \
-  X(fd_pread, "iiiIi", "i")                    \
-  X(fd_prestat_get, "ii", "i")                 \
-  X(fd_prestat_dir_name, "iii", "i")           \
-  X(fd_pwrite, "iiiIi", "i")                   \
-  X(fd_read, "iiii", "i")                      \
-  X(fd_readdir, "iiiIi", "i")                  \
-  X(fd_renumber, "ii", "i")                    \
-  X(fd_seek, "iIii", "i")                      \
-  X(fd_sync, "i", "i")                         \
-  X(fd_tell, "ii", "i")                        \
-  X(fd_write, "iiii", "i")                     \
-  X(path_create_directory, "iii", "i")         \
-  X(path_filestat_get, "iiiii", "i")           \
-  X(path_filestat_set_times, "iiiiIIi", "i")   \
-  X(path_link, "iiiiiii", "i")                 \
-  X(path_open, "iiiiiIIii", "i")               \
-  X(path_readlink, "iiiiii", "i")              \
-  X(path_remove_directory, "iii", "i")         \
-  X(path_rename, "iiiiii", "i")                \
-  X(path_symlink, "iiiii", "i")                \
-  X(path_unlink_file, "iii", "i")              \
-  X(poll_oneoff, "iiii", "i")                  \
-  X(proc_exit, "i", "")                        \
-  X(proc_raise, "i", "i")                      \
-  X(sched_yield, "", "i")                      \
-  X(random_get, "ii", "i")                     \
-  X(sock_accept, "iii", "i")                   \
-  X(sock_recv, "iiiiii", "i")                  \
-  X(sock_send, "iiiii", "i")                   \
+#define SCALE__WASI_FUNCS(X)                                                                       \
+  X(args_get, "ii", "i")                                                                           \
+  X(args_sizes_get, "ii", "i")                                                                     \
+  X(environ_get, "ii", "i")                                                                        \
+  X(environ_sizes_get, "ii", "i")                                                                  \
+  X(clock_res_get, "ii", "i")                                                                      \
+  X(clock_time_get, "iIi", "i")                                                                    \
+  X(fd_advise, "iIIi", "i")                                                                        \
+  X(fd_allocate, "iII", "i")                                                                       \
+  X(fd_close, "i", "i")                                                                            \
+  X(fd_datasync, "i", "i")                                                                         \
+  X(fd_fdstat_get, "ii", "i")                                                                      \
+  X(fd_fdstat_set_flags, "ii", "i")                                                                \
+  X(fd_fdstat_set_rights, "iII", "i")                                                              \
+  X(fd_filestat_get, "ii", "i")                                                                    \
+  X(fd_filestat_set_size, "iI", "i")                                                               \
+  X(fd_filestat_set_times, "iIIi", "i")                                                            \
+  X(fd_pread, "iiiIi", "i")                                                                        \
+  X(fd_prestat_get, "ii", "i")                                                                     \
+  X(fd_prestat_dir_name, "iii", "i")                                                               \
+  X(fd_pwrite, "iiiIi", "i")                                                                       \
+  X(fd_read, "iiii", "i")                                                                          \
+  X(fd_readdir, "iiiIi", "i")                                                                      \
+  X(fd_renumber, "ii", "i")                                                                        \
+  X(fd_seek, "iIii", "i")                                                                          \
+  X(fd_sync, "i", "i")                                                                             \
+  X(fd_tell, "ii", "i")                                                                            \
+  X(fd_write, "iiii", "i")                                                                         \
+  X(path_create_directory, "iii", "i")                                                             \
+  X(path_filestat_get, "iiiii", "i")                                                               \
+  X(path_filestat_set_times, "iiiiIIi", "i")                                                       \
+  X(path_link, "iiiiiii", "i")                                                                     \
+  X(path_open, "iiiiiIIii", "i")                                                                   \
+  X(path_readlink, "iiiiii", "i")                                                                  \
+  X(path_remove_directory, "iii", "i")                                                             \
+  X(path_rename, "iiiiii", "i")                                                                    \
+  X(path_symlink, "iiiii", "i")                                                                    \
+  X(path_unlink_file, "iii", "i")                                                                  \
+  X(poll_oneoff, "iiii", "i")                                                                      \
+  X(proc_exit, "i", "")                                                                            \
+  X(proc_raise, "i", "i")                                                                          \
+  X(sched_yield, "", "i")                                                                          \
+  X(random_get, "ii", "i")                                                                         \
+  X(sock_accept, "iii", "i")                                                                       \
+  X(sock_recv, "iiiiii", "i")                                                                      \
+  X(sock_send, "iiiii", "i")                                                                       \
   X(sock_shutdown, "ii", "i")
 
 /*
  * Signature of every WASI host function; `env` is the scale_wasi_t. The
  * runtime has checked the argument count and kinds against the type.
  */
-#define SCALE__WASI_FN(name)                                                               \
-  scale_trap_t *scale__wasi_##name(void *env __attribute__((unused)),                     \
-                                   scale_caller_t *caller __attribute__((unused)),        \
-                                   const scale_val_t *args __attribute__((unused)),       \
-                                   size_t nargs __attribute__((unused)),                  \
-                                   scale_val_t *results __attribute__((unused)),          \
-                                   size_t nresults __attribute__((unused)))
+#define SCALE__WASI_FN(name)                                                                       \
+  scale_trap_t *scale__wasi_##name(                                                                \
+      void *env __attribute__((unused)), scale_caller_t *caller __attribute__((unused)),           \
+      const scale_val_t *args __attribute__((unused)), size_t nargs __attribute__((unused)),       \
+      scale_val_t *results __attribute__((unused)), size_t nresults __attribute__((unused)))
 
 #define SCALE__WASI_DECLARE(name, params, res) SCALE__WASI_FN(name);
 SCALE__WASI_FUNCS(SCALE__WASI_DECLARE)
@@ -157,8 +155,7 @@ scale_trap_t *scale__wasi_mem(scale_caller_t *caller, scale__wasi_mem_t *m);
 
 /* Guest range [ptr, ptr+len) as a host pointer, or NULL if out of bounds. */
 static inline uint8_t *scale__wasi_at(const scale__wasi_mem_t *m, uint32_t ptr, uint64_t len) {
-  if ((uint64_t)ptr > m->size || len > m->size - (uint64_t)ptr)
-    return NULL;
+  if ((uint64_t)ptr > m->size || len > m->size - (uint64_t)ptr) return NULL;
   return m->data + ptr;
 }
 

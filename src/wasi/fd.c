@@ -19,12 +19,10 @@ enum { IOVEC_SIZE = 8, FDSTAT_SIZE = 24, FILESTAT_SIZE = 64 };
  */
 static const uint8_t *check_iovs(const scale__wasi_mem_t *m, uint32_t iovs, uint32_t count) {
   const uint8_t *v = scale__wasi_at(m, iovs, (uint64_t)count * IOVEC_SIZE);
-  if (!v)
-    return NULL;
+  if (!v) return NULL;
   for (uint32_t i = 0; i < count; i++) {
     const uint8_t *e = v + (size_t)i * IOVEC_SIZE;
-    if (!scale__wasi_at(m, scale__wasi_load32(e), scale__wasi_load32(e + 4)))
-      return NULL;
+    if (!scale__wasi_at(m, scale__wasi_load32(e), scale__wasi_load32(e + 4))) return NULL;
   }
   return v;
 }
@@ -54,30 +52,24 @@ static scale_trap_t *transfer(scale_wasi_t *w, scale_caller_t *caller, const sca
   uint32_t total_ptr = scale__wasi_u32(args, 3);
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
+  if (trap) return trap;
   const uint8_t *v = check_iovs(&m, scale__wasi_u32(args, 1), count);
-  if (!v || !scale__wasi_at(&m, total_ptr, 4))
-    return scale__wasi_ret(results, WASI_EFAULT);
+  if (!v || !scale__wasi_at(&m, total_ptr, 4)) return scale__wasi_ret(results, WASI_EFAULT);
   uint32_t total = 0;
   for (uint32_t i = 0; i < count; i++) {
     const uint8_t *e = v + (size_t)i * IOVEC_SIZE;
     uint32_t len = scale__wasi_load32(e + 4);
-    if (len == 0)
-      continue;
+    if (len == 0) continue;
     if (len > UINT32_MAX - total) /* the total is a u32: report a short transfer */
       break;
     long n = fn(w, (int)fd, m.data + scale__wasi_load32(e), len);
     if (n < 0) {
-      if (total == 0)
-        return scale__wasi_ret(results, WASI_EIO);
+      if (total == 0) return scale__wasi_ret(results, WASI_EIO);
       break;
     }
-    if ((unsigned long)n > len)
-      n = len;
+    if ((unsigned long)n > len) n = len;
     total += (uint32_t)n;
-    if ((uint32_t)n < len)
-      break;
+    if ((uint32_t)n < len) break;
   }
   scale__wasi_put32(&m, total_ptr, total);
   return scale__wasi_ret(results, WASI_ESUCCESS);
@@ -85,30 +77,25 @@ static scale_trap_t *transfer(scale_wasi_t *w, scale_caller_t *caller, const sca
 
 SCALE__WASI_FN(fd_write) {
   uint32_t fd = scale__wasi_u32(args, 0);
-  if (fd != 1 && fd != 2)
-    return scale__wasi_ret(results, WASI_EBADF);
+  if (fd != 1 && fd != 2) return scale__wasi_ret(results, WASI_EBADF);
   return transfer(env, caller, args, results, write_out);
 }
 
 SCALE__WASI_FN(fd_read) {
   scale_wasi_t *w = env;
-  if (scale__wasi_u32(args, 0) != 0 || !w->in_fn)
-    return scale__wasi_ret(results, WASI_EBADF);
+  if (scale__wasi_u32(args, 0) != 0 || !w->in_fn) return scale__wasi_ret(results, WASI_EBADF);
   return transfer(w, caller, args, results, read_in);
 }
 
 SCALE__WASI_FN(fd_fdstat_get) {
   scale_wasi_t *w = env;
   uint32_t fd = scale__wasi_u32(args, 0);
-  if (!scale__wasi_is_stdio(fd))
-    return scale__wasi_ret(results, WASI_EBADF);
+  if (!scale__wasi_is_stdio(fd)) return scale__wasi_ret(results, WASI_EBADF);
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
+  if (trap) return trap;
   uint8_t *p = scale__wasi_at(&m, scale__wasi_u32(args, 1), FDSTAT_SIZE);
-  if (!p)
-    return scale__wasi_ret(results, WASI_EFAULT);
+  if (!p) return scale__wasi_ret(results, WASI_EFAULT);
   uint64_t rights = WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE;
   if (fd == 0)
     rights |= w->in_fn ? WASI_RIGHT_FD_READ : 0;
@@ -122,8 +109,7 @@ SCALE__WASI_FN(fd_fdstat_get) {
 
 SCALE__WASI_FN(fd_fdstat_set_flags) {
   uint32_t fd = scale__wasi_u32(args, 0);
-  if (!scale__wasi_is_stdio(fd))
-    return scale__wasi_ret(results, WASI_EBADF);
+  if (!scale__wasi_is_stdio(fd)) return scale__wasi_ret(results, WASI_EBADF);
   /* Setting the flags stdio already has (none) is harmless; anything else
    * (append, nonblock, sync) is not something the host lets a guest change. */
   return scale__wasi_ret(results, scale__wasi_u32(args, 1) == 0 ? WASI_ESUCCESS : WASI_ENOTSUP);
@@ -131,15 +117,12 @@ SCALE__WASI_FN(fd_fdstat_set_flags) {
 
 SCALE__WASI_FN(fd_filestat_get) {
   uint32_t fd = scale__wasi_u32(args, 0);
-  if (!scale__wasi_is_stdio(fd))
-    return scale__wasi_ret(results, WASI_EBADF);
+  if (!scale__wasi_is_stdio(fd)) return scale__wasi_ret(results, WASI_EBADF);
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
+  if (trap) return trap;
   uint8_t *p = scale__wasi_at(&m, scale__wasi_u32(args, 1), FILESTAT_SIZE);
-  if (!p)
-    return scale__wasi_ret(results, WASI_EFAULT);
+  if (!p) return scale__wasi_ret(results, WASI_EFAULT);
   /* No device, inode or times of the host leak through: all zero. */
   memset(p, 0, FILESTAT_SIZE);
   p[16] = WASI_FILETYPE_CHARACTER_DEVICE;

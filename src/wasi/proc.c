@@ -22,12 +22,10 @@
 static int strings_get(scale_caller_t *caller, scale_trap_t **trap, char *const *v, size_t n,
                        size_t bytes, uint32_t ptrs, uint32_t buf) {
   scale__wasi_mem_t m;
-  if ((*trap = scale__wasi_mem(caller, &m)))
-    return WASI_ESUCCESS;
+  if ((*trap = scale__wasi_mem(caller, &m))) return WASI_ESUCCESS;
   uint8_t *p = scale__wasi_at(&m, ptrs, (uint64_t)n * 4);
   uint8_t *b = scale__wasi_at(&m, buf, bytes);
-  if (!p || !b)
-    return WASI_EFAULT;
+  if (!p || !b) return WASI_EFAULT;
   uint32_t at = buf;
   for (size_t i = 0; i < n; i++) {
     size_t len = strlen(v[i]) + 1;
@@ -41,10 +39,8 @@ static int strings_get(scale_caller_t *caller, scale_trap_t **trap, char *const 
 static int sizes_get(scale_caller_t *caller, scale_trap_t **trap, size_t n, size_t bytes,
                      uint32_t count_ptr, uint32_t size_ptr) {
   scale__wasi_mem_t m;
-  if ((*trap = scale__wasi_mem(caller, &m)))
-    return WASI_ESUCCESS;
-  if (!scale__wasi_at(&m, count_ptr, 4) || !scale__wasi_at(&m, size_ptr, 4))
-    return WASI_EFAULT;
+  if ((*trap = scale__wasi_mem(caller, &m))) return WASI_ESUCCESS;
+  if (!scale__wasi_at(&m, count_ptr, 4) || !scale__wasi_at(&m, size_ptr, 4)) return WASI_EFAULT;
   scale__wasi_put32(&m, count_ptr, (uint32_t)n);
   scale__wasi_put32(&m, size_ptr, (uint32_t)bytes);
   return WASI_ESUCCESS;
@@ -88,8 +84,7 @@ SCALE__WASI_FN(environ_sizes_get) {
 static bool host_clock(uint32_t id, clockid_t *out) {
   static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
                                   CLOCK_THREAD_CPUTIME_ID};
-  if (id >= sizeof ids / sizeof ids[0])
-    return false;
+  if (id >= sizeof ids / sizeof ids[0]) return false;
   *out = ids[id];
   return true;
 }
@@ -104,8 +99,7 @@ static uint64_t to_ns(const struct timespec *ts) {
 static bool clock_now(uint32_t id, uint64_t *ns) {
   clockid_t c;
   struct timespec ts;
-  if (!host_clock(id, &c) || clock_gettime(c, &ts) != 0)
-    return false;
+  if (!host_clock(id, &c) || clock_gettime(c, &ts) != 0) return false;
   *ns = to_ns(&ts);
   return true;
 }
@@ -113,8 +107,7 @@ static bool clock_now(uint32_t id, uint64_t *ns) {
 SCALE__WASI_FN(clock_res_get) {
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
+  if (trap) return trap;
   clockid_t c;
   struct timespec ts;
   if (!host_clock(scale__wasi_u32(args, 0), &c) || clock_getres(c, &ts) != 0)
@@ -127,11 +120,9 @@ SCALE__WASI_FN(clock_res_get) {
 SCALE__WASI_FN(clock_time_get) {
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
+  if (trap) return trap;
   uint64_t ns;
-  if (!clock_now(scale__wasi_u32(args, 0), &ns))
-    return scale__wasi_ret(results, WASI_EINVAL);
+  if (!clock_now(scale__wasi_u32(args, 0), &ns)) return scale__wasi_ret(results, WASI_EINVAL);
   if (!scale__wasi_put64(&m, scale__wasi_u32(args, 2), ns))
     return scale__wasi_ret(results, WASI_EFAULT);
   return scale__wasi_ret(results, WASI_ESUCCESS);
@@ -151,12 +142,10 @@ SCALE__WASI_FN(random_get) {
   scale_wasi_t *w = env;
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
+  if (trap) return trap;
   uint32_t len = scale__wasi_u32(args, 1);
   uint8_t *p = scale__wasi_at(&m, scale__wasi_u32(args, 0), len);
-  if (!p)
-    return scale__wasi_ret(results, WASI_EFAULT);
+  if (!p) return scale__wasi_ret(results, WASI_EFAULT);
   if (w->seeded) {
     for (uint32_t i = 0; i < len; i += 8) {
       uint64_t r = splitmix64(&w->rng);
@@ -169,10 +158,8 @@ SCALE__WASI_FN(random_get) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = getrandom(p + done, len - done, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return scale__wasi_ret(results, WASI_EIO);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return scale__wasi_ret(results, WASI_EIO);
     done += (size_t)n;
   }
   return scale__wasi_ret(results, WASI_ESUCCESS);
@@ -226,8 +213,7 @@ SCALE__WASI_FN(poll_oneoff) {
   scale_wasi_t *w = env;
   scale__wasi_mem_t m;
   scale_trap_t *trap = scale__wasi_mem(caller, &m);
-  if (trap)
-    return trap;
+  if (trap) return trap;
   uint32_t nsubs = scale__wasi_u32(args, 2);
   if (nsubs == 0 || nsubs > SCALE_WASI_MAX_SUBSCRIPTIONS)
     return scale__wasi_ret(results, WASI_EINVAL);
@@ -262,11 +248,9 @@ SCALE__WASI_FN(poll_oneoff) {
         put_event(out + (size_t)nevents++ * EVENT_SIZE, userdata, WASI_EINVAL, tag);
         continue;
       }
-      if (flags & SUBCLOCK_ABSTIME)
-        timeout = timeout > now ? timeout - now : 0;
+      if (flags & SUBCLOCK_ABSTIME) timeout = timeout > now ? timeout - now : 0;
       wait[i] = timeout;
-      if (timeout < soonest)
-        soonest = timeout;
+      if (timeout < soonest) soonest = timeout;
     } else if (tag == EVENTTYPE_FD_READ || tag == EVENTTYPE_FD_WRITE) {
       uint32_t fd = scale__wasi_load32(s + 16);
       bool ready = tag == EVENTTYPE_FD_READ ? (fd == 0 && w->in_fn) : (fd == 1 || fd == 2);
@@ -278,16 +262,14 @@ SCALE__WASI_FN(poll_oneoff) {
   if (err == WASI_ESUCCESS && nevents == 0) {
     /* Only clock subscriptions: sleep until the first one is due. */
     uint64_t ns = soonest < SCALE_WASI_MAX_SLEEP_NS ? soonest : SCALE_WASI_MAX_SLEEP_NS;
-    if (ns > 0)
-      sleep_ns(ns);
+    if (ns > 0) sleep_ns(ns);
     for (uint32_t i = 0; i < nsubs; i++)
       if (wait[i] == soonest)
-        put_event(out + (size_t)nevents++ * EVENT_SIZE, scale__wasi_load64(subs + (size_t)i * SUB_SIZE),
-                  0, EVENTTYPE_CLOCK);
+        put_event(out + (size_t)nevents++ * EVENT_SIZE,
+                  scale__wasi_load64(subs + (size_t)i * SUB_SIZE), 0, EVENTTYPE_CLOCK);
   }
   free(subs);
   free(wait);
-  if (err == WASI_ESUCCESS)
-    scale__wasi_put32(&m, nevents_ptr, nevents);
+  if (err == WASI_ESUCCESS) scale__wasi_put32(&m, nevents_ptr, nevents);
   return scale__wasi_ret(results, err);
 }

@@ -47,8 +47,7 @@ SCALE__WASI_FN(fd_renumber) {
   uint32_t from = scale__wasi_u32(args, 0), to = scale__wasi_u32(args, 1);
   /* Renumbering onto or from stdio would let one guest rewire the host's
    * output routing; refuse it even though both descriptors exist. */
-  if (!scale__wasi_is_stdio(to))
-    return scale__wasi_ret(results, WASI_EBADF);
+  if (!scale__wasi_is_stdio(to)) return scale__wasi_ret(results, WASI_EBADF);
   return deny(results, from, WASI_ENOTSUP);
 }
 

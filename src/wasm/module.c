@@ -27,14 +27,10 @@ uint32_t wasm_module_total_globals(const wasm_module_t *m) {
 /* The n-th import of `kind`, or NULL when the module has no such import. */
 static const wasm_import_t *nth_import(const wasm_module_t *m, uint8_t kind, uint32_t n) {
   uint32_t base = 0;
-  if (kind > WASM_EXTERN_FUNC)
-    base += m->imported_func_count;
-  if (kind > WASM_EXTERN_TABLE)
-    base += m->imported_table_count;
-  if (kind > WASM_EXTERN_MEMORY)
-    base += m->imported_memory_count;
-  if (!m->import_by_kind || (uint64_t)base + n >= m->import_count)
-    return NULL;
+  if (kind > WASM_EXTERN_FUNC) base += m->imported_func_count;
+  if (kind > WASM_EXTERN_TABLE) base += m->imported_table_count;
+  if (kind > WASM_EXTERN_MEMORY) base += m->imported_memory_count;
+  if (!m->import_by_kind || (uint64_t)base + n >= m->import_count) return NULL;
   const wasm_import_t *im = &m->imports[m->import_by_kind[base + n]];
   return im->kind == kind ? im : NULL;
 }
@@ -83,8 +79,7 @@ wasm_globaltype_t wasm_module_global_type(const wasm_module_t *m, uint32_t index
 }
 
 void wasm_module_free(wasm_module_t *m) {
-  if (!m)
-    return;
+  if (!m) return;
   if (m->types)
     for (uint32_t i = 0; i < m->type_count; i++)
       free(m->types[i].types);

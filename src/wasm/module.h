@@ -38,7 +38,9 @@ typedef struct wasm_functype {
   uint8_t *types; /* param_count params, then result_count results */
 } wasm_functype_t;
 
-static inline const uint8_t *wasm_functype_params(const wasm_functype_t *t) { return t->types; }
+static inline const uint8_t *wasm_functype_params(const wasm_functype_t *t) {
+  return t->types;
+}
 static inline const uint8_t *wasm_functype_results(const wasm_functype_t *t) {
   return t->types + t->param_count;
 }
@@ -77,7 +79,7 @@ typedef struct wasm_const_expr {
   wasm_const_kind_t kind;
   uint8_t ref_type;
   uint32_t index;
-  uint64_t bits; /* the value for the numeric kinds (floats as bit patterns) */
+  uint64_t bits;   /* the value for the numeric kinds (floats as bit patterns) */
   uint32_t offset; /* byte offset of the expression in the binary */
 } wasm_const_expr_t;
 
@@ -110,7 +112,7 @@ typedef struct wasm_func {
   struct wasm_local_decl {
     uint32_t count;
     uint8_t type;
-  } *local_decls;
+  } * local_decls;
   uint32_t local_count; /* total locals beyond the parameters */
   const uint8_t *code;  /* the expression: first opcode to final `end`, inclusive */
   uint32_t code_len;

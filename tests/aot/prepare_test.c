@@ -2,10 +2,10 @@
  * The AOT prepare pass over every valid module of the spec suite (non-SIMD
  * suites), without checks, with checks, and with stop-only checks (no_fuel):
  * the prepared module must decode and validate with our own decoder and
- * validator, and follow the output contract of aot/prepare.h point by point (index spaces, import names and
- * types, segments, bodies byte-identical apart from the inserted checks).
- * A sample (every 10th valid module) also goes through wasm2c, when it is
- * installed, to check that wabt accepts the prepared module.
+ * validator, and follow the output contract of aot/prepare.h point by point (index spaces, import
+ * names and types, segments, bodies byte-identical apart from the inserted checks). A sample (every
+ * 10th valid module) also goes through wasm2c, when it is installed, to check that wabt accepts the
+ * prepared module.
  *
  * usage: aot_prepare_test [SPECTEST_DIR [WASM2C [STRIDE]]]
  * (STRIDE: wasm2c on every Nth valid module, default 10)
@@ -35,8 +35,7 @@ static char tmpdir[64];
 
 static uint8_t *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   uint8_t *buf = NULL;
   if (fseek(f, 0, SEEK_END) == 0) {
     long n = ftell(f);
@@ -59,7 +58,8 @@ static char why[512];
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
-static bool bad(const char *fmt, ...) {
+static bool
+bad(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(why, sizeof why, fmt, ap);
@@ -77,10 +77,8 @@ static bool same_limits(wasm_limits_t a, wasm_limits_t b) {
 }
 
 static bool same_const(const wasm_const_expr_t *a, const wasm_const_expr_t *b) {
-  if (a->kind != b->kind)
-    return false;
-  if (a->kind == WASM_CONST_REF_NULL)
-    return a->ref_type == b->ref_type;
+  if (a->kind != b->kind) return false;
+  if (a->kind == WASM_CONST_REF_NULL) return a->ref_type == b->ref_type;
   return a->index == b->index;
 }
 
@@ -95,8 +93,7 @@ static bool check_imports(const wasm_module_t *m, const wasm_module_t *o) {
   if (o->type_count != m->type_count)
     return bad("type count %u, want %u", o->type_count, m->type_count);
   for (uint32_t i = 0; i < m->type_count; i++)
-    if (!same_functype(&o->types[i], &m->types[i]))
-      return bad("type %u differs", i);
+    if (!same_functype(&o->types[i], &m->types[i])) return bad("type %u differs", i);
   uint64_t want_imports =
       (uint64_t)m->import_count + m->table_count + m->memory_count + m->global_count + extra;
   if (o->import_count != want_imports)
@@ -124,8 +121,7 @@ static bool check_imports(const wasm_module_t *m, const wasm_module_t *o) {
       want_kind = WASM_EXTERN_MEMORY;
     else
       want_kind = WASM_EXTERN_GLOBAL;
-    if (im->kind != want_kind)
-      return bad("import %u has kind %u, want %u", i, im->kind, want_kind);
+    if (im->kind != want_kind) return bad("import %u has kind %u, want %u", i, im->kind, want_kind);
     char want[32];
     if (i + 2 >= o->import_count)
       snprintf(want, sizeof want, "%s", i + 2 == o->import_count ? "fuel" : "stop");
@@ -155,8 +151,7 @@ static bool check_imports(const wasm_module_t *m, const wasm_module_t *o) {
       return bad("memory %u type differs", i);
   for (uint32_t i = 0; i < wasm_module_total_globals(m); i++) {
     wasm_globaltype_t a = wasm_module_global_type(o, i), b = wasm_module_global_type(m, i);
-    if (a.type != b.type || a.mutable_ != b.mutable_)
-      return bad("global %u type differs", i);
+    if (a.type != b.type || a.mutable_ != b.mutable_) return bad("global %u type differs", i);
   }
   uint32_t g = wasm_module_total_globals(m);
   wasm_globaltype_t f = wasm_module_global_type(o, g), s = wasm_module_global_type(o, g + 1);
@@ -180,8 +175,7 @@ static bool check_segments(const wasm_module_t *m, const wasm_module_t *o) {
       /* Declarative segments carry ref.null for global.get (see aot/prepare.h). */
       bool nulled = want == WASM_SEGMENT_DECLARATIVE && y->kind == WASM_CONST_GLOBAL_GET &&
                     x->kind == WASM_CONST_REF_NULL && x->ref_type == b->elem_type;
-      if (!nulled && !same_const(x, y))
-        return bad("element segment %u item %u differs", i, k);
+      if (!nulled && !same_const(x, y)) return bad("element segment %u item %u differs", i, k);
     }
   }
   const wasm_elem_t *all = &o->elems[m->elem_count];
@@ -198,8 +192,7 @@ static bool check_segments(const wasm_module_t *m, const wasm_module_t *o) {
     return bad("%u data segments, want %u", o->data_seg_count, m->data_seg_count);
   for (uint32_t i = 0; i < m->data_seg_count; i++) {
     const wasm_data_t *a = &o->datas[i], *b = &m->datas[i];
-    if (a->mode != WASM_SEGMENT_PASSIVE)
-      return bad("data segment %u is not passive", i);
+    if (a->mode != WASM_SEGMENT_PASSIVE) return bad("data segment %u is not passive", i);
     uint32_t want_len = b->mode == WASM_SEGMENT_PASSIVE ? b->len : 0;
     if (a->len != want_len || (want_len && memcmp(a->bytes, b->bytes, want_len) != 0))
       return bad("data segment %u contents differ", i);
@@ -215,12 +208,9 @@ static bool check_segments(const wasm_module_t *m, const wasm_module_t *o) {
 static bool calls_before_control(wasm_reader_t r, uint32_t import_funcs) {
   while (r.p < r.end) {
     wasm_instr_t in;
-    if (!scale__wasm_instr_read(&r, &in))
-      return false;
-    if (in.op == 0x10 && in.a >= import_funcs)
-      return true;
-    if (in.op <= 0x19 && in.op != 0x01 && in.op != 0x10 && in.op != 0x11)
-      return false;
+    if (!scale__wasm_instr_read(&r, &in)) return false;
+    if (in.op == 0x10 && in.a >= import_funcs) return true;
+    if (in.op <= 0x19 && in.op != 0x01 && in.op != 0x10 && in.op != 0x11) return false;
   }
   return false;
 }
@@ -282,8 +272,7 @@ static bool strip_checks(const uint8_t *base, const uint8_t *code, uint32_t len,
       at_check = false;
       continue;
     }
-    if (!scale__wasm_instr_read(&r, &in))
-      return bad("cannot read instrumented code");
+    if (!scale__wasm_instr_read(&r, &in)) return bad("cannot read instrumented code");
     memcpy(stripped + n, in.at, (size_t)(r.p - in.at));
     n += (size_t)(r.p - in.at);
     (*instrs)++;
@@ -312,8 +301,7 @@ static bool check_bodies(const wasm_module_t *m, const wasm_module_t *o,
       continue;
     }
     uint8_t *stripped = malloc(a->code_len ? a->code_len : 1);
-    if (!stripped)
-      return bad("out of memory");
+    if (!stripped) return bad("out of memory");
     size_t n = 0;
     uint64_t charged = 0, instrs = 0;
     bool ok = strip_checks(o->bytes, a->code, a->code_len, fuel, stop, meter,
@@ -321,11 +309,10 @@ static bool check_bodies(const wasm_module_t *m, const wasm_module_t *o,
     if (ok && (n != b->code_len || memcmp(stripped, b->code, n) != 0))
       ok = bad("function %u code differs once the checks are removed", i);
     if (ok && meter && charged != instrs)
-      ok = bad("function %u charges %llu for %llu instructions", i,
-               (unsigned long long)charged, (unsigned long long)instrs);
+      ok = bad("function %u charges %llu for %llu instructions", i, (unsigned long long)charged,
+               (unsigned long long)instrs);
     free(stripped);
-    if (!ok)
-      return false;
+    if (!ok) return false;
   }
   return true;
 }
@@ -342,8 +329,7 @@ static bool check_sections(const uint8_t *p, size_t len) {
       return bad("bad section framing");
     while (next < sizeof allowed && allowed[next] != id)
       next++;
-    if (next == sizeof allowed)
-      return bad("section %u not allowed here", id);
+    if (next == sizeof allowed) return bad("section %u not allowed here", id);
     next++;
     q += size;
   }
@@ -358,8 +344,7 @@ static bool run_wasm2c(const char *label, const uint8_t *bytes, size_t len) {
   snprintf(errf, sizeof errf, "%s/err.txt", tmpdir);
   FILE *f = fopen(in, "wb");
   if (!f || fwrite(bytes, 1, len, f) != len) {
-    if (f)
-      fclose(f);
+    if (f) fclose(f);
     printf("FAIL %s: cannot write %s\n", label, in);
     return false;
   }
@@ -367,8 +352,7 @@ static bool run_wasm2c(const char *label, const uint8_t *bytes, size_t len) {
   snprintf(cmd, sizeof cmd, "'%s' '%s' -o '%s' 2>'%s'", wasm2c, in, outc, errf);
   w2c_ran++;
   int rc = system(cmd);
-  if (rc == 0)
-    return true;
+  if (rc == 0) return true;
   w2c_rejected++;
   size_t n = 0;
   uint8_t *msg = read_file(errf, &n);
@@ -413,8 +397,7 @@ static void prepare_one(const char *path, bool sample) {
       ok = check_sections(out, out_len) && check_imports(m, o) && check_segments(m, o) &&
            check_bodies(m, o, &opts);
     }
-    if (!ok)
-      printf("FAIL %s (variant %d): %s\n", path, c, why);
+    if (!ok) printf("FAIL %s (variant %d): %s\n", path, c, why);
     if (ok && sample && wasm2c) {
       char label[8300];
       snprintf(label, sizeof label, "%s (variant %d)", path, c);
@@ -440,26 +423,22 @@ static char **list_dir(const char *dir, bool (*keep)(const char *dir, const char
                        size_t *count) {
   DIR *d = opendir(dir);
   *count = 0;
-  if (!d)
-    return NULL;
+  if (!d) return NULL;
   char **names = NULL;
   size_t cap = 0;
   struct dirent *e;
   while ((e = readdir(d))) {
-    if (e->d_name[0] == '.' || !keep(dir, e->d_name))
-      continue;
+    if (e->d_name[0] == '.' || !keep(dir, e->d_name)) continue;
     if (*count == cap) {
       cap = cap ? cap * 2 : 64;
       char **p = realloc(names, cap * sizeof *p);
-      if (!p)
-        break;
+      if (!p) break;
       names = p;
     }
     names[(*count)++] = strdup(e->d_name);
   }
   closedir(d);
-  if (names)
-    qsort(names, *count, sizeof *names, cmp_names);
+  if (names) qsort(names, *count, sizeof *names, cmp_names);
   return names;
 }
 
@@ -479,8 +458,7 @@ int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : SPEC_DEFAULT_DIR;
   wasm2c = argc > 2 ? argv[2] : WASM2C_DEFAULT;
   unsigned stride = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 10;
-  if (stride == 0)
-    stride = 10;
+  if (stride == 0) stride = 10;
   if (!wasm2c[0] || access(wasm2c, X_OK) != 0) {
     printf("notice: wasm2c not found: the wasm2c acceptance sample is skipped\n");
     wasm2c = NULL;
@@ -509,8 +487,7 @@ int main(int argc, char **argv) {
       snprintf(path, sizeof path, "%s/%s", dir, files[k]);
       unsigned before = prepared + failed;
       prepare_one(path, seen % stride == 0);
-      if (prepared + failed != before)
-        seen++;
+      if (prepared + failed != before) seen++;
       free(files[k]);
     }
     free(files);

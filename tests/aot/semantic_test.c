@@ -20,11 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aot/prepare.h"
 #include "../common/check.h"
+#include "aot/prepare.h"
 #include "scale.h"
 #include "util/leb128.h"
-
 
 /* ---- the "env" imports: fresh objects for every instance ---------- */
 
@@ -52,8 +51,7 @@ static void define_env(scale_linker_t *l, scale_store_t *s) {
   scale_functype_t *v_i = scale_functype_new(NULL, 0, &i32, 1);
   CHECK(scale_linker_define_func(l, "env", "add3", i_i, host_add3, NULL) == NULL);
   CHECK(scale_linker_define_func(l, "env", "one", v_i, host_const, (void *)(intptr_t)1) == NULL);
-  CHECK(scale_linker_define_func(l, "env", "seven", v_i, host_const, (void *)(intptr_t)7) ==
-        NULL);
+  CHECK(scale_linker_define_func(l, "env", "seven", v_i, host_const, (void *)(intptr_t)7) == NULL);
   scale_functype_delete(i_i);
   scale_functype_delete(v_i);
 
@@ -104,8 +102,7 @@ static scale_instance_t *instantiate(scale_engine_t *eng, scale_store_t *s, scal
   scale_trap_t *trap = NULL;
   e = scale_linker_instantiate(l, s, mod, &inst, &trap);
   if (e || trap) {
-    fprintf(stderr, "instantiate: %s\n",
-            e ? scale_error_message(e) : scale_trap_message(trap));
+    fprintf(stderr, "instantiate: %s\n", e ? scale_error_message(e) : scale_trap_message(trap));
     CHECK(0);
   }
   scale_error_delete(e);
@@ -149,8 +146,7 @@ static uint8_t *with_exports(const wasm_module_t *m, const uint8_t *in, size_t l
   put_u32(&c, n);
   for (uint32_t i = 0; i < m->export_count; i++) {
     const wasm_export_t *ex = &m->exports[i];
-    if (ex->kind != WASM_EXTERN_FUNC)
-      continue;
+    if (ex->kind != WASM_EXTERN_FUNC) continue;
     put_u32(&c, ex->name_len);
     memcpy(c, ex->name, ex->name_len);
     c += ex->name_len;
@@ -162,8 +158,7 @@ static uint8_t *with_exports(const wasm_module_t *m, const uint8_t *in, size_t l
   while (q < end && *q != 9 && *q != 10 && *q != 11 && *q != 12) {
     const uint8_t *at = q + 1;
     uint32_t size = 0;
-    if (scale__leb128_read_u32(&at, end, &size) != SCALE_LEB_OK)
-      break;
+    if (scale__leb128_read_u32(&at, end, &size) != SCALE_LEB_OK) break;
     q = at + size;
   }
   size_t split = (size_t)(q - in);
@@ -191,20 +186,23 @@ typedef struct call {
 
 static scale_func_t *export_func(scale_instance_t *inst, const char *name) {
   scale_extern_t ext;
-  if (!scale_instance_export(inst, name, &ext) || ext.kind != SCALE_EXTERN_FUNC)
-    return NULL;
+  if (!scale_instance_export(inst, name, &ext) || ext.kind != SCALE_EXTERN_FUNC) return NULL;
   return ext.of.func;
 }
 
 static bool same_val(scale_val_t a, scale_val_t b) {
-  if (a.kind != b.kind)
-    return false;
+  if (a.kind != b.kind) return false;
   switch (a.kind) {
-  case SCALE_I32: return a.of.i32 == b.of.i32;
-  case SCALE_I64: return a.of.i64 == b.of.i64;
-  case SCALE_F32: return memcmp(&a.of.f32, &b.of.f32, sizeof a.of.f32) == 0;
-  case SCALE_F64: return memcmp(&a.of.f64, &b.of.f64, sizeof a.of.f64) == 0;
-  default: return true; /* references name different instances' objects */
+  case SCALE_I32:
+    return a.of.i32 == b.of.i32;
+  case SCALE_I64:
+    return a.of.i64 == b.of.i64;
+  case SCALE_F32:
+    return memcmp(&a.of.f32, &b.of.f32, sizeof a.of.f32) == 0;
+  case SCALE_F64:
+    return memcmp(&a.of.f64, &b.of.f64, sizeof a.of.f64) == 0;
+  default:
+    return true; /* references name different instances' objects */
   }
 }
 
@@ -213,8 +211,7 @@ static int compare_call(scale_store_t *s, scale_instance_t *a, scale_instance_t 
                         const call_t *c) {
   scale_func_t *fa = export_func(a, c->name), *fp = export_func(p, c->name);
   CHECK(fa && fp);
-  if (!fa || !fp)
-    return -1;
+  if (!fa || !fp) return -1;
   scale_val_t ra[2], rp[2];
   size_t nr = scale_functype_result_count(scale_func_type(fa));
   scale_trap_t *ta = NULL, *tp = NULL;
@@ -295,8 +292,7 @@ static bool setup(scale_engine_t *eng, const uint8_t *bytes, size_t len,
   r->store = scale_store_new(eng);
   r->a = original(eng, r->store, bytes, len);
   r->b = original(eng, r->store, bytes, len);
-  if (!r->a || !r->b)
-    return false;
+  if (!r->a || !r->b) return false;
   scale_linker_t *l = scale_linker_new(eng);
   CHECK(scale_linker_define_instance(l, "s", r->b) == NULL);
   { /* imported with or without checks */
@@ -374,12 +370,11 @@ static void run_calls(scale_engine_t *eng, const uint8_t *bytes, size_t len,
   teardown(&r);
 }
 
-static int call_trap(scale_store_t *s, scale_instance_t *inst, const char *name,
-                     scale_val_t arg, size_t nargs) {
+static int call_trap(scale_store_t *s, scale_instance_t *inst, const char *name, scale_val_t arg,
+                     size_t nargs) {
   scale_func_t *f = export_func(inst, name);
   CHECK(f != NULL);
-  if (!f)
-    return -1;
+  if (!f) return -1;
   scale_val_t res[1];
   scale_trap_t *trap = NULL;
   size_t nr = scale_functype_result_count(scale_func_type(f));

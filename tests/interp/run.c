@@ -11,14 +11,14 @@
 
 #include "scale.h"
 
-
-
 /* Minimal WASI preview1 for the bench workloads (the library's WASI may not be linked yet). */
 static int g_exit_status = -1;
 
 static scale_trap_t *w_fd_write(void *env, scale_caller_t *caller, const scale_val_t *args,
                                 size_t nargs, scale_val_t *results, size_t nresults) {
-  (void)env; (void)nargs; (void)nresults;
+  (void)env;
+  (void)nargs;
+  (void)nresults;
   scale_extern_t m;
   if (!scale_caller_export(caller, "memory", &m)) return scale_trap_new("no memory");
   uint8_t *mem = scale_memory_data(m.of.memory);
@@ -41,14 +41,21 @@ static scale_trap_t *w_fd_write(void *env, scale_caller_t *caller, const scale_v
 
 static scale_trap_t *w_errno(void *env, scale_caller_t *caller, const scale_val_t *args,
                              size_t nargs, scale_val_t *results, size_t nresults) {
-  (void)caller; (void)args; (void)nargs; (void)nresults;
+  (void)caller;
+  (void)args;
+  (void)nargs;
+  (void)nresults;
   results[0] = scale_val_i32((int32_t)(intptr_t)env);
   return NULL;
 }
 
 static scale_trap_t *w_exit(void *env, scale_caller_t *caller, const scale_val_t *args,
                             size_t nargs, scale_val_t *results, size_t nresults) {
-  (void)env; (void)caller; (void)nargs; (void)results; (void)nresults;
+  (void)env;
+  (void)caller;
+  (void)nargs;
+  (void)results;
+  (void)nresults;
   g_exit_status = args[0].of.i32;
   return scale_trap_new("exit");
 }

@@ -40,7 +40,8 @@ static int replay(const char *path) {
 
 int main(int argc, char **argv) {
   int bad = 0;
-  for (int i = 1; i < argc; i++) bad |= replay(argv[i]);
+  for (int i = 1; i < argc; i++)
+    bad |= replay(argv[i]);
   printf("replayed %d inputs\n", argc - 1);
   return bad;
 }

@@ -14,7 +14,6 @@
 #include "../common/check.h"
 #include "scale.h"
 
-
 /* ---- host functions ------------------------------------------------ */
 
 static scale_trap_t *host_double(void *env, scale_caller_t *caller, const scale_val_t *args,
@@ -320,13 +319,12 @@ static void test_malformed(scale_engine_t *engine) {
   CHECK(err && strstr(scale_error_message(err), "unexpected end"));
   scale_error_delete(err);
   /* A body that adds an i64 to an i32: invalid, with an offset inside the body. */
-  static const uint8_t invalid[] = {0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-                                    1, 5, 1, 0x60, 0, 1, 0x7f,       /* type () -> i32 */
-                                    3, 2, 1, 0,                      /* func 0: type 0 */
-                                    10, 9, 1, 7, 0, 0x41, 1, 0x42, 1, 0x6a, 0x0b};
+  static const uint8_t invalid[] = {0x00, 0x61, 0x73, 0x6d, 1, 0,    0, 0,    1, 5,    1,
+                                    0x60, 0,    1,    0x7f, /* type () -> i32 */
+                                    3,    2,    1,    0,    /* func 0: type 0 */
+                                    10,   9,    1,    7,    0, 0x41, 1, 0x42, 1, 0x6a, 0x0b};
   err = scale_module_new(engine, invalid, sizeof invalid, &m);
-  CHECK(err && strstr(scale_error_message(err), "type mismatch") &&
-        scale_error_offset(err) > 20);
+  CHECK(err && strstr(scale_error_message(err), "type mismatch") && scale_error_offset(err) > 20);
   scale_error_delete(err);
   err = scale_module_validate(engine, invalid, sizeof invalid);
   CHECK(err && strstr(scale_error_message(err), "type mismatch"));

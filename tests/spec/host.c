@@ -22,8 +22,7 @@ static scale_error_t *define_global(scale_linker_t *linker, scale_store_t *store
   scale_globaltype_t type = {init.kind, false};
   scale_global_t *global = NULL;
   scale_error_t *err = scale_global_new(store, &type, init, &global);
-  if (err)
-    return err;
+  if (err) return err;
   scale_extern_t ext = {.kind = SCALE_EXTERN_GLOBAL, .of.global = global};
   return define_extern(linker, name, ext);
 }
@@ -31,12 +30,10 @@ static scale_error_t *define_global(scale_linker_t *linker, scale_store_t *store
 static scale_error_t *define_print(scale_linker_t *linker, scale_store_t *store, const char *name,
                                    const scale_valkind_t *params, size_t nparams) {
   scale_functype_t *type = scale_functype_new(params, nparams, NULL, 0);
-  if (!type)
-    return NULL; /* out of memory: the import then fails to link, visibly */
+  if (!type) return NULL; /* out of memory: the import then fails to link, visibly */
   scale_func_t *func = scale_func_new(store, type, print_nothing, NULL, NULL);
   scale_functype_delete(type);
-  if (!func)
-    return NULL;
+  if (!func) return NULL;
   scale_extern_t ext = {.kind = SCALE_EXTERN_FUNC, .of.func = func};
   return define_extern(linker, name, ext);
 }
@@ -53,33 +50,32 @@ scale_error_t *spec_host_define(scale_linker_t *linker, scale_store_t *store) {
     const scale_valkind_t *params;
     size_t nparams;
   } prints[] = {
-      {"print", NULL, 0},         {"print_i32", i32, 1},         {"print_i64", i64, 1},
-      {"print_f32", f32, 1},      {"print_f64", f64, 1},         {"print_i32_f32", i32_f32, 2},
+      {"print", NULL, 0},
+      {"print_i32", i32, 1},
+      {"print_i64", i64, 1},
+      {"print_f32", f32, 1},
+      {"print_f64", f64, 1},
+      {"print_i32_f32", i32_f32, 2},
       {"print_f64_f64", f64_f64, 2},
   };
   scale_error_t *err = NULL;
 
   for (size_t i = 0; i < sizeof prints / sizeof prints[0] && !err; i++)
     err = define_print(linker, store, prints[i].name, prints[i].params, prints[i].nparams);
-  if (!err)
-    err = define_global(linker, store, "global_i32", scale_val_i32(666));
-  if (!err)
-    err = define_global(linker, store, "global_i64", scale_val_i64(666));
-  if (!err)
-    err = define_global(linker, store, "global_f32", scale_val_f32(666.6f));
-  if (!err)
-    err = define_global(linker, store, "global_f64", scale_val_f64(666.6));
-  if (err)
-    return err;
+  if (!err) err = define_global(linker, store, "global_i32", scale_val_i32(666));
+  if (!err) err = define_global(linker, store, "global_i64", scale_val_i64(666));
+  if (!err) err = define_global(linker, store, "global_f32", scale_val_f32(666.6f));
+  if (!err) err = define_global(linker, store, "global_f64", scale_val_f64(666.6));
+  if (err) return err;
 
   scale_tabletype_t ttype = {SCALE_FUNCREF, {10, 20, true}};
   scale_val_t null_func = {.kind = SCALE_FUNCREF, .of.funcref = NULL};
   scale_table_t *table = NULL;
   err = scale_table_new(store, &ttype, null_func, &table);
   if (!err)
-    err = define_extern(linker, "table", (scale_extern_t){.kind = SCALE_EXTERN_TABLE, .of.table = table});
-  if (err)
-    return err;
+    err = define_extern(linker, "table",
+                        (scale_extern_t){.kind = SCALE_EXTERN_TABLE, .of.table = table});
+  if (err) return err;
 
   scale_memorytype_t mtype = {{1, 2, true}};
   scale_memory_t *memory = NULL;

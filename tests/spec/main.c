@@ -34,16 +34,17 @@ static const char *const skip_reasons[SPEC_SKIP_COUNT] = {
 };
 
 static void usage(FILE *to) {
-  fprintf(to, "usage: spectest [-v] [--list-failures] [--show-texts] [--suite NAME] [--no-fork]\n"
-              "                [--timeout SECS] [--max-print N] [DIR]\n"
-              "  DIR              spec test folder (default %s)\n"
-              "  -v               print every command\n"
-              "  --list-failures  print only failures and the total\n"
-              "  --show-texts     print refusals whose error text differs from the spec's\n"
-              "  --suite NAME     run one suite (may be repeated)\n"
-              "  --no-fork        run suites in this process (for a debugger)\n"
-              "  --timeout SECS   per-suite time limit in the child (default 300, 0 = none)\n"
-              "  --max-print N    failures printed per suite (default 20, 0 = all)\n",
+  fprintf(to,
+          "usage: spectest [-v] [--list-failures] [--show-texts] [--suite NAME] [--no-fork]\n"
+          "                [--timeout SECS] [--max-print N] [DIR]\n"
+          "  DIR              spec test folder (default %s)\n"
+          "  -v               print every command\n"
+          "  --list-failures  print only failures and the total\n"
+          "  --show-texts     print refusals whose error text differs from the spec's\n"
+          "  --suite NAME     run one suite (may be repeated)\n"
+          "  --no-fork        run suites in this process (for a debugger)\n"
+          "  --timeout SECS   per-suite time limit in the child (default 300, 0 = none)\n"
+          "  --max-print N    failures printed per suite (default 20, 0 = all)\n",
           SPEC_DEFAULT_DIR);
 }
 
@@ -63,8 +64,7 @@ static char **list_suites(const char *dir, size_t *count) {
   size_t n = 0, cap = 0;
   struct dirent *e;
   *count = 0;
-  if (!d)
-    return NULL;
+  if (!d) return NULL;
   while ((e = readdir(d)) != NULL) {
     char path[4096];
     struct stat st;
@@ -74,17 +74,14 @@ static char **list_suites(const char *dir, size_t *count) {
     if (n == cap) {
       cap = cap ? cap * 2 : 256;
       char **grown = realloc(names, cap * sizeof *grown);
-      if (!grown)
-        break;
+      if (!grown) break;
       names = grown;
     }
     names[n] = strdup(e->d_name);
-    if (names[n])
-      n++;
+    if (names[n]) n++;
   }
   closedir(d);
-  if (names)
-    qsort(names, n, sizeof *names, compare_names);
+  if (names) qsort(names, n, sizeof *names, compare_names);
   *count = n;
   return names;
 }
@@ -104,8 +101,7 @@ static bool run_forked(const char *name, const char *path, const spec_options_t 
     return false;
   }
   if (pid == 0) {
-    if (opts->timeout)
-      alarm(opts->timeout);
+    if (opts->timeout) alarm(opts->timeout);
     spec_suite_run(name, path, opts, shared);
     fflush(stdout);
     /* exit(), not _exit(): LeakSanitizer checks for leaks at exit. */
@@ -119,8 +115,7 @@ static bool run_forked(const char *name, const char *path, const spec_options_t 
       return false;
     }
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared->finished)
-    return true;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared->finished) return true;
 
   char what[128];
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
@@ -155,8 +150,7 @@ int main(int argc, char **argv) {
   size_t nonly = 0;
 
   only = calloc((size_t)argc, sizeof *only);
-  if (!only)
-    return 2;
+  if (!only) return 2;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -194,8 +188,7 @@ int main(int argc, char **argv) {
       dir = a;
     }
   }
-  if (opts.list_failures)
-    opts.max_print = 0;
+  if (opts.list_failures) opts.max_print = 0;
 
   struct stat st;
   errno = 0;
@@ -218,8 +211,8 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  spec_counts_t *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
-                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  spec_counts_t *shared =
+      mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shared == MAP_FAILED) {
     fprintf(stderr, "spectest: mmap: %s\n", strerror(errno));
     return 2;
@@ -245,8 +238,7 @@ int main(int argc, char **argv) {
       bool wanted = false;
       for (size_t j = 0; j < nonly; j++)
         wanted = wanted || strcmp(only[j], suites[i]) == 0;
-      if (!wanted)
-        continue;
+      if (!wanted) continue;
     }
     char path[4096];
     suite_path(dir, suites[i], path, sizeof path);
@@ -260,8 +252,7 @@ int main(int argc, char **argv) {
     if (!opts.list_failures) {
       printf("%s: %" PRIu64 " passed, %" PRIu64 " failed", suites[i], shared->passed,
              shared->failed);
-      if (shared->skipped)
-        printf(", %" PRIu64 " skipped", shared->skipped);
+      if (shared->skipped) printf(", %" PRIu64 " skipped", shared->skipped);
       printf("\n");
     }
     total.passed += shared->passed;

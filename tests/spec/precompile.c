@@ -81,9 +81,11 @@ void spec_precompile(const char *dir, char **suites, size_t nsuites, unsigned th
     for (; started < threads; started++)
       if (pthread_create(&th[started], NULL, worker, &j) != 0) break;
     if (started == 0) worker(&j);
-    for (unsigned i = 0; i < started; i++) pthread_join(th[i], NULL);
+    for (unsigned i = 0; i < started; i++)
+      pthread_join(th[i], NULL);
     scale_engine_delete(j.engine);
   }
-  for (size_t i = 0; i < j.count; i++) free(j.paths[i]);
+  for (size_t i = 0; i < j.count; i++)
+    free(j.paths[i]);
   free(j.paths);
 }

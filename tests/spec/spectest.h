@@ -31,8 +31,8 @@
 
 /* Why a check was skipped; counted per reason and listed at the end. */
 enum spec_skip_reason {
-  SPEC_SKIP_SIMD = 0,     /* a simd_* suite: v128 is not supported */
-  SPEC_SKIP_TEXT_MODULE,  /* assert_malformed on a .wat: no text parser */
+  SPEC_SKIP_SIMD = 0,    /* a simd_* suite: v128 is not supported */
+  SPEC_SKIP_TEXT_MODULE, /* assert_malformed on a .wat: no text parser */
   SPEC_SKIP_COUNT,
 };
 
@@ -59,13 +59,13 @@ typedef struct spec_counts {
 } spec_counts_t;
 
 typedef struct spec_options {
-  bool verbose;        /* -v: print every command */
-  bool list_failures;  /* --list-failures: only failures and the total */
-  bool no_fork;        /* --no-fork: run suites in-process (for debuggers) */
-  bool show_texts;     /* --show-texts: print refusals whose text differs */
-  unsigned timeout;    /* seconds per suite; 0 = none */
-  unsigned max_print;  /* failures printed per suite; 0 = all */
-  bool aot;            /* --tier aot: compile every module to native code (a failure fails) */
+  bool verbose;       /* -v: print every command */
+  bool list_failures; /* --list-failures: only failures and the total */
+  bool no_fork;       /* --no-fork: run suites in-process (for debuggers) */
+  bool show_texts;    /* --show-texts: print refusals whose text differs */
+  unsigned timeout;   /* seconds per suite; 0 = none */
+  unsigned max_print; /* failures printed per suite; 0 = all */
+  bool aot;           /* --tier aot: compile every module to native code (a failure fails) */
 } spec_options_t;
 
 /* ---- suite.c ---- */

@@ -44,7 +44,7 @@ typedef struct outcome {
   int status;
   scale_val_t *results;
   size_t nresults;
-  char msg[SPEC_MSG_MAX]; /* trap or error text */
+  char msg[SPEC_MSG_MAX];  /* trap or error text */
   char desc[SPEC_MSG_MAX]; /* "field(i32:1, ...)" for messages */
 } outcome_t;
 
@@ -53,8 +53,7 @@ typedef struct outcome {
 /* Print a failure (up to the per-suite limit); @p counted adds it to the counts. */
 __attribute__((format(printf, 3, 0))) static void report(suite_t *s, bool counted, const char *fmt,
                                                          va_list ap) {
-  if (counted)
-    s->counts->failed++;
+  if (counted) s->counts->failed++;
   if (s->opts->max_print && s->printed >= s->opts->max_print && !s->opts->verbose) {
     if (s->printed == s->opts->max_print)
       printf("%s: ... more failures not shown (--list-failures shows all)\n", s->name);
@@ -84,8 +83,7 @@ __attribute__((format(printf, 2, 3))) static void fail_uncounted(suite_t *s, con
 
 __attribute__((format(printf, 2, 3))) static void pass(suite_t *s, const char *fmt, ...) {
   s->counts->passed++;
-  if (!s->opts->verbose)
-    return;
+  if (!s->opts->verbose) return;
   va_list ap;
   va_start(ap, fmt);
   printf("ok   %s:%u: %s: ", s->name, s->line, s->type);
@@ -97,8 +95,7 @@ __attribute__((format(printf, 2, 3))) static void pass(suite_t *s, const char *f
 static void skip(suite_t *s, enum spec_skip_reason reason) {
   s->counts->skipped++;
   s->counts->skip_by_reason[reason]++;
-  if (s->opts->verbose)
-    printf("skip %s:%u: %s\n", s->name, s->line, s->type);
+  if (s->opts->verbose) printf("skip %s:%u: %s\n", s->name, s->line, s->type);
 }
 
 /* Error texts are informational: count and optionally show a mismatch. */
@@ -107,8 +104,7 @@ static void note_text(suite_t *s, const char *expected, const char *got) {
   const char *where = strstr(got, " (");
   size_t el = strlen(expected), gl = where ? (size_t)(where - got) : strlen(got);
   bool same = gl > 0 && (strncmp(got, expected, el) == 0 || strncmp(expected, got, gl) == 0);
-  if (same)
-    return;
+  if (same) return;
   s->counts->text_mismatch++;
   if (s->opts->verbose || s->opts->show_texts)
     printf("text %s:%u: %s: expected \"%s\", engine said \"%s\"\n", s->name, s->line, s->type,
@@ -118,7 +114,8 @@ static void note_text(suite_t *s, const char *expected, const char *got) {
 /* Trap texts must match; "uninitialized element 2" matches "uninitialized element". */
 static bool trap_text_matches(const char *expected, const char *got) {
   size_t gl = strlen(got);
-  return gl > 0 && (strncmp(expected, got, gl) == 0 || strncmp(got, expected, strlen(expected)) == 0);
+  return gl > 0 &&
+         (strncmp(expected, got, gl) == 0 || strncmp(got, expected, strlen(expected)) == 0);
 }
 
 /* ---- JSON helpers ------------------------------------------------- */
@@ -175,8 +172,7 @@ static void name_print(const char *in, char *out, size_t cap) {
 
 uint8_t *spec_file_read(const char *path, size_t cap, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   uint8_t *buf = NULL;
   size_t used = 0, size = 0;
   for (;;) {
@@ -188,8 +184,7 @@ uint8_t *spec_file_read(const char *path, size_t cap, size_t *len) {
         return NULL;
       }
       size_t next = size ? size * 2 : 65536;
-      if (next > cap)
-        next = cap;
+      if (next > cap) next = cap;
       uint8_t *grown = realloc(buf, next + 1);
       if (!grown) {
         free(buf);
@@ -202,8 +197,7 @@ uint8_t *spec_file_read(const char *path, size_t cap, size_t *len) {
     }
     size_t got = fread(buf + used, 1, size - used, f);
     used += got;
-    if (got == 0)
-      break;
+    if (got == 0) break;
   }
   int bad = ferror(f);
   fclose(f);
@@ -220,8 +214,8 @@ uint8_t *spec_file_read(const char *path, size_t cap, size_t *len) {
 /* ---- modules and instances ---------------------------------------- */
 
 /* Decode, validate and compile the module file @p filename. */
-static scale_error_t *module_load(suite_t *s, const char *filename, scale_module_t **out,
-                                  char *why, size_t why_len) {
+static scale_error_t *module_load(suite_t *s, const char *filename, scale_module_t **out, char *why,
+                                  size_t why_len) {
   char path[4096];
   size_t len = 0;
   *out = NULL;
@@ -255,8 +249,7 @@ static bool keep_module(suite_t *s, scale_module_t *module) {
   if (s->nmodules == s->cap_modules) {
     size_t cap = s->cap_modules ? s->cap_modules * 2 : 16;
     scale_module_t **grown = realloc(s->modules, cap * sizeof *grown);
-    if (!grown)
-      return false;
+    if (!grown) return false;
     s->modules = grown;
     s->cap_modules = cap;
   }
@@ -274,14 +267,12 @@ static bool name_instance(suite_t *s, const char *name, scale_instance_t *instan
   if (s->nnamed == s->cap_named) {
     size_t cap = s->cap_named ? s->cap_named * 2 : 8;
     named_t *grown = realloc(s->named, cap * sizeof *grown);
-    if (!grown)
-      return false;
+    if (!grown) return false;
     s->named = grown;
     s->cap_named = cap;
   }
   char *copy = strdup(name);
-  if (!copy)
-    return false;
+  if (!copy) return false;
   s->named[s->nnamed].name = copy;
   s->named[s->nnamed].instance = instance;
   s->nnamed++;
@@ -289,11 +280,9 @@ static bool name_instance(suite_t *s, const char *name, scale_instance_t *instan
 }
 
 static scale_instance_t *find_instance(suite_t *s, const char *name) {
-  if (!name)
-    return s->current;
+  if (!name) return s->current;
   for (size_t i = 0; i < s->nnamed; i++)
-    if (strcmp(s->named[i].name, name) == 0)
-      return s->named[i].instance;
+    if (strcmp(s->named[i].name, name) == 0) return s->named[i].instance;
   return NULL;
 }
 
@@ -306,20 +295,17 @@ static void describe(const cJSON *action, char *out, size_t cap) {
   name_print(raw ? raw : "?", field, sizeof field);
   size_t w = (size_t)snprintf(out, cap, "%s%s%s", type && strcmp(type, "get") == 0 ? "get " : "",
                               field, type && strcmp(type, "get") == 0 ? "" : "(");
-  if (type && strcmp(type, "get") == 0)
-    return;
+  if (type && strcmp(type, "get") == 0) return;
   const cJSON *arg;
   bool first = true;
   cJSON_ArrayForEach(arg, cJSON_GetObjectItemCaseSensitive(action, "args")) {
-    if (w + 2 >= cap)
-      break;
+    if (w + 2 >= cap) break;
     char v[96];
     spec_value_format_json(arg, v, sizeof v);
     w += (size_t)snprintf(out + w, cap - w, "%s%s", first ? "" : ", ", v);
     first = false;
   }
-  if (w + 2 < cap)
-    snprintf(out + w, cap - w, ")");
+  if (w + 2 < cap) snprintf(out + w, cap - w, ")");
 }
 
 static void outcome_release(outcome_t *o) {
@@ -440,8 +426,7 @@ static void outcome_print(const outcome_t *o, char *out, size_t cap) {
     spec_value_format(&o->results[i], v, sizeof v);
     w += (size_t)snprintf(out + w, cap - w, "%s%s", i ? ", " : "", v);
   }
-  if (w + 2 < cap)
-    snprintf(out + w, cap - w, "]");
+  if (w + 2 < cap) snprintf(out + w, cap - w, "]");
 }
 
 /* ---- commands ------------------------------------------------------ */
@@ -475,14 +460,15 @@ static void cmd_module(suite_t *s, const cJSON *cmd) {
 
   s->current = NULL;
   scale_module_t *module = load_valid(s, filename);
-  if (!module)
-    return;
+  if (!module) return;
   scale_instance_t *instance = NULL;
   scale_trap_t *trap = NULL;
   scale_error_t *err = scale_linker_instantiate(s->linker, s->store, module, &instance, &trap);
   if (err || trap || !instance) {
     fail(s, "%s: instantiation %s: %s", filename, err ? "failed" : "trapped",
-         err ? scale_error_message(err) : trap ? scale_trap_message(trap) : "no instance");
+         err    ? scale_error_message(err)
+         : trap ? scale_trap_message(trap)
+                : "no instance");
     scale_error_delete(err);
     scale_trap_delete(trap);
     return;
@@ -509,8 +495,7 @@ static void cmd_register(suite_t *s, const cJSON *cmd) {
     scale_error_delete(err);
     return;
   }
-  if (s->opts->verbose)
-    printf("     %s:%u: register as '%s'\n", s->name, s->line, as);
+  if (s->opts->verbose) printf("     %s:%u: register as '%s'\n", s->name, s->line, as);
 }
 
 static void cmd_action(suite_t *s, const cJSON *cmd) {
@@ -536,8 +521,7 @@ static void cmd_assert_return(suite_t *s, const cJSON *cmd) {
   size_t i = 0;
   const cJSON *e;
   cJSON_ArrayForEach(e, expected) {
-    if (!ok)
-      break;
+    if (!ok) break;
     ok = spec_value_match(e, &o.results[i++]);
   }
   if (ok) {
@@ -547,14 +531,12 @@ static void cmd_assert_return(suite_t *s, const cJSON *cmd) {
     size_t w = (size_t)snprintf(want, sizeof want, "[");
     i = 0;
     cJSON_ArrayForEach(e, expected) {
-      if (w + 2 >= sizeof want)
-        break;
+      if (w + 2 >= sizeof want) break;
       char v[96];
       spec_value_format_json(e, v, sizeof v);
       w += (size_t)snprintf(want + w, sizeof want - w, "%s%s", i++ ? ", " : "", v);
     }
-    if (w + 2 < sizeof want)
-      snprintf(want + w, sizeof want - w, "]");
+    if (w + 2 < sizeof want) snprintf(want + w, sizeof want - w, "]");
     outcome_print(&o, what, sizeof what);
     fail(s, "%s: expected %s, %s", o.desc, want, what);
   }
@@ -607,8 +589,7 @@ static void cmd_assert_instantiate_fails(suite_t *s, const cJSON *cmd, bool want
   const char *filename = json_str(cmd, "filename");
   const char *text = json_str(cmd, "text");
   scale_module_t *module = load_valid(s, filename);
-  if (!module)
-    return;
+  if (!module) return;
   scale_instance_t *instance = NULL;
   scale_trap_t *trap = NULL;
   scale_error_t *err = scale_linker_instantiate(s->linker, s->store, module, &instance, &trap);
@@ -624,8 +605,12 @@ static void cmd_assert_instantiate_fails(suite_t *s, const cJSON *cmd, bool want
   } else {
     fail(s, "%s: expected %s \"%s\", %s%s", filename, want_trap ? "trap" : "link error",
          text ? text : "?",
-         err ? "link error: " : trap ? "trapped: " : "instantiated",
-         err ? scale_error_message(err) : trap ? scale_trap_message(trap) : "");
+         err    ? "link error: "
+         : trap ? "trapped: "
+                : "instantiated",
+         err    ? scale_error_message(err)
+         : trap ? scale_trap_message(trap)
+                : "");
   }
   scale_error_delete(err);
   scale_trap_delete(trap);
@@ -724,8 +709,7 @@ bool spec_suite_run(const char *suite, const char *json_path, const spec_options
   const cJSON *cmd;
   cJSON_ArrayForEach(cmd, commands) {
     const char *type = json_str(cmd, "type");
-    if (!type || strcmp(type, "register") != 0)
-      counts->total++;
+    if (!type || strcmp(type, "register") != 0) counts->total++;
   }
   if (strncmp(suite, "simd_", 5) == 0) {
     /* No v128 yet: every check of the suite is skipped, none is run. */

@@ -19,13 +19,11 @@ void *spec_externref(uint64_t n) {
 }
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
-  if (!s || *s < '0' || *s > '9')
-    return false;
+  if (!s || *s < '0' || *s > '9') return false;
   errno = 0;
   char *end = NULL;
   unsigned long long v = strtoull(s, &end, 10);
-  if (errno || !end || *end || v > max)
-    return false;
+  if (errno || !end || *end || v > max) return false;
   *out = v;
   return true;
 }
@@ -35,8 +33,12 @@ static bool kind_from_name(const char *name, scale_valkind_t *out) {
     const char *name;
     scale_valkind_t kind;
   } kinds[] = {
-      {"i32", SCALE_I32},         {"i64", SCALE_I64},         {"f32", SCALE_F32},
-      {"f64", SCALE_F64},         {"v128", SCALE_V128},       {"funcref", SCALE_FUNCREF},
+      {"i32", SCALE_I32},
+      {"i64", SCALE_I64},
+      {"f32", SCALE_F32},
+      {"f64", SCALE_F64},
+      {"v128", SCALE_V128},
+      {"funcref", SCALE_FUNCREF},
       {"externref", SCALE_EXTERNREF},
   };
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -68,8 +70,7 @@ bool spec_value_parse(const cJSON *json, scale_val_t *out, char *why, size_t why
   switch (kind) {
   case SCALE_I32:
   case SCALE_F32:
-    if (!parse_u64(value, UINT32_MAX, &bits))
-      break;
+    if (!parse_u64(value, UINT32_MAX, &bits)) break;
     if (kind == SCALE_I32) {
       out->of.i32 = (int32_t)(uint32_t)bits;
     } else {
@@ -79,8 +80,7 @@ bool spec_value_parse(const cJSON *json, scale_val_t *out, char *why, size_t why
     return true;
   case SCALE_I64:
   case SCALE_F64:
-    if (!parse_u64(value, UINT64_MAX, &bits))
-      break;
+    if (!parse_u64(value, UINT64_MAX, &bits)) break;
     if (kind == SCALE_I64)
       out->of.i64 = (int64_t)bits;
     else
@@ -98,8 +98,7 @@ bool spec_value_parse(const cJSON *json, scale_val_t *out, char *why, size_t why
       out->of.externref = NULL;
       return true;
     }
-    if (!parse_u64(value, UINT32_MAX, &bits))
-      break;
+    if (!parse_u64(value, UINT32_MAX, &bits)) break;
     out->of.externref = spec_externref(bits);
     return true;
   case SCALE_V128:
@@ -116,8 +115,7 @@ bool spec_value_match(const cJSON *expected, const scale_val_t *got) {
   scale_valkind_t kind;
   uint64_t want = 0;
 
-  if (!kind_from_name(type, &kind) || kind != got->kind || !value)
-    return false;
+  if (!kind_from_name(type, &kind) || kind != got->kind || !value) return false;
   switch (kind) {
   case SCALE_I32:
     return parse_u64(value, UINT32_MAX, &want) && (uint32_t)got->of.i32 == (uint32_t)want;
@@ -126,10 +124,8 @@ bool spec_value_match(const cJSON *expected, const scale_val_t *got) {
   case SCALE_F32: {
     uint32_t b;
     memcpy(&b, &got->of.f32, sizeof b);
-    if (strcmp(value, "nan:canonical") == 0)
-      return (b & 0x7fffffffu) == 0x7fc00000u;
-    if (strcmp(value, "nan:arithmetic") == 0)
-      return (b & 0x7fc00000u) == 0x7fc00000u;
+    if (strcmp(value, "nan:canonical") == 0) return (b & 0x7fffffffu) == 0x7fc00000u;
+    if (strcmp(value, "nan:arithmetic") == 0) return (b & 0x7fc00000u) == 0x7fc00000u;
     return parse_u64(value, UINT32_MAX, &want) && b == (uint32_t)want;
   }
   case SCALE_F64: {
@@ -143,12 +139,10 @@ bool spec_value_match(const cJSON *expected, const scale_val_t *got) {
   }
   case SCALE_FUNCREF:
     /* The suite only says "null"; anything else means "some function". */
-    if (strcmp(value, "null") == 0)
-      return got->of.funcref == NULL;
+    if (strcmp(value, "null") == 0) return got->of.funcref == NULL;
     return got->of.funcref != NULL;
   case SCALE_EXTERNREF:
-    if (strcmp(value, "null") == 0)
-      return got->of.externref == NULL;
+    if (strcmp(value, "null") == 0) return got->of.externref == NULL;
     return parse_u64(value, UINT32_MAX, &want) && got->of.externref == spec_externref(want);
   case SCALE_V128:
     return false;

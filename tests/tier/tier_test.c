@@ -35,7 +35,8 @@ static scale_trap_t *host_twice(void *env, scale_caller_t *caller, const scale_v
   if (!scale_caller_export(caller, "add", &add)) return scale_trap_new("no add export");
   scale_val_t a[2] = {args[0], args[0]};
   scale_trap_t *trap = NULL;
-  scale_error_t *err = scale_func_call(scale_caller_store(caller), add.of.func, a, 2, results, 1, &trap);
+  scale_error_t *err =
+      scale_func_call(scale_caller_store(caller), add.of.func, a, 2, results, 1, &trap);
   if (err) {
     scale_error_delete(err);
     return scale_trap_new("re-entry failed");
@@ -134,7 +135,8 @@ static scale_trap_t *call(world_t *w, const char *name, const int32_t *args, siz
                           int32_t *out) {
   scale_func_t *f = export_func(w, name);
   scale_val_t a[4], r[1];
-  for (size_t i = 0; i < n; i++) a[i] = scale_val_i32(args[i]);
+  for (size_t i = 0; i < n; i++)
+    a[i] = scale_val_i32(args[i]);
   size_t nr = scale_functype_result_count(scale_func_type(f));
   scale_trap_t *trap = NULL;
   scale_error_t *err = scale_func_call(w->store, f, a, n, r, nr, &trap);
@@ -203,8 +205,8 @@ static void test_behaviour(scale_engine_t *engine) {
   }
   CHECK(trap_is(call(&w, "indirect", (int32_t[]){1, 5, 6}, 3, &r), SCALE_TRAP_INDIRECT_TYPE,
                 "indirect call type mismatch"));
-  CHECK(trap_is(call(&w, "indirect", (int32_t[]){3, 5, 6}, 3, &r),
-                SCALE_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element"));
+  CHECK(trap_is(call(&w, "indirect", (int32_t[]){3, 5, 6}, 3, &r), SCALE_TRAP_UNINITIALIZED_ELEMENT,
+                "uninitialized element"));
   CHECK(trap_is(call(&w, "indirect", (int32_t[]){4, 5, 6}, 3, &r), SCALE_TRAP_UNDEFINED_ELEMENT,
                 "undefined element"));
   /* the host reads native table entries as function objects, and writes its own */
@@ -213,7 +215,8 @@ static void test_behaviour(scale_engine_t *engine) {
   scale_val_t v;
   CHECK(scale_table_get(tab.of.table, 0, &v) && v.kind == SCALE_FUNCREF &&
         v.of.funcref == export_func(&w, "add"));
-  CHECK(scale_table_set(tab.of.table, 3, (scale_val_t){.kind = SCALE_FUNCREF, .of.funcref = export_func(&w, "add")}));
+  CHECK(scale_table_set(
+      tab.of.table, 3, (scale_val_t){.kind = SCALE_FUNCREF, .of.funcref = export_func(&w, "add")}));
   CHECK(!call(&w, "indirect", (int32_t[]){3, 20, 22}, 3, &r) && r == 42);
   world_close(&w);
 }
@@ -266,7 +269,8 @@ static void test_limits(scale_engine_t *engine) {
   /* recursion without any loop (only function entries to check) stops too */
   CHECK(!call(&w, "fibr", (int32_t[]){20}, 1, &r) && r == 6765);
   scale_store_set_deadline(w.store, 50u * 1000u * 1000u);
-  CHECK(trap_is(call(&w, "fibr", (int32_t[]){60}, 1, &r), SCALE_TRAP_DEADLINE, "deadline exceeded"));
+  CHECK(
+      trap_is(call(&w, "fibr", (int32_t[]){60}, 1, &r), SCALE_TRAP_DEADLINE, "deadline exceeded"));
   scale_store_set_deadline(w.store, 0);
   pthread_t th2;
   pthread_create(&th2, NULL, interrupt_later, w.store);
@@ -338,7 +342,8 @@ static void *worker_run(void *arg) {
       bool good = true;
       for (int i = 0; i < 200 && good; i++) {
         good = !call(&w, "sum", (int32_t[]){i + 1}, 1, &r) && r == (i + 1) * (i + 2) / 2;
-        scale_trap_t *t = call(&w, "load", (int32_t[]){70000}, 1, &r); /* traps, each thread alone */
+        scale_trap_t *t =
+            call(&w, "load", (int32_t[]){70000}, 1, &r); /* traps, each thread alone */
         good = good && t && scale_trap_code(t) == SCALE_TRAP_MEMORY_OOB;
         scale_trap_delete(t);
       }
@@ -361,8 +366,10 @@ static void test_threads(scale_engine_t *engine) {
   if (!m) return;
   worker_t wk[2] = {{engine, m, 0}, {engine, m, 0}};
   pthread_t th[2];
-  for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, worker_run, &wk[i]);
-  for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < 2; i++)
+    pthread_create(&th[i], NULL, worker_run, &wk[i]);
+  for (int i = 0; i < 2; i++)
+    pthread_join(th[i], NULL);
   CHECK(wk[0].ok == 20 && wk[1].ok == 20);
   scale_module_delete(m);
 }

@@ -20,12 +20,12 @@ static const uint8_t *place(const uint8_t *bytes, size_t n) {
   return p;
 }
 
-#define CHECK(cond)                                                                       \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                     \
-      failures++;                                                                         \
-    }                                                                                     \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
+      failures++;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 /* Read with `bits`; check status, value (if OK) and consumed bytes. */
@@ -35,8 +35,8 @@ static void u(const char *in, size_t n, unsigned bits, scale_leb_status_t want, 
   uint64_t v = 0xdeadbeef;
   scale_leb_status_t st = scale__leb128_read_unsigned(&p, start + n, bits, &v);
   if (st != want || (st == SCALE_LEB_OK && (v != value || (size_t)(p - start) != used))) {
-    printf("unsigned%u case %zu bytes: status %d (want %d) value %llu (want %llu)\n", bits, n,
-           st, want, (unsigned long long)v, (unsigned long long)value);
+    printf("unsigned%u case %zu bytes: status %d (want %d) value %llu (want %llu)\n", bits, n, st,
+           want, (unsigned long long)v, (unsigned long long)value);
     failures++;
   }
 }
@@ -55,8 +55,8 @@ static void s(const char *in, size_t n, unsigned bits, scale_leb_status_t want, 
 
 int main(void) {
   page_size = (size_t)sysconf(_SC_PAGESIZE);
-  uint8_t *map = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+  uint8_t *map =
+      mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (map == MAP_FAILED || mprotect(map + page_size, page_size, PROT_NONE) != 0) {
     perror("mmap");
     return 2;

@@ -19,8 +19,7 @@ static unsigned passed, failed, text_mismatch;
 
 static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   char *buf = NULL;
   if (fseek(f, 0, SEEK_END) == 0) {
     long n = ftell(f);
@@ -43,8 +42,7 @@ static const char *check(const char *path, bool *io_error, wasm_diag_t *diag) {
   size_t len = 0;
   char *bytes = read_file(path, &len);
   *io_error = bytes == NULL;
-  if (!bytes)
-    return "cannot read file";
+  if (!bytes) return "cannot read file";
   wasm_module_t *m = NULL;
   const char *msg = NULL;
   if (!wasm_module_decode((const uint8_t *)bytes, len, &m, diag))
@@ -94,8 +92,7 @@ static void run_suite(const char *root, const char *suite) {
     const char *want = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cmd, "text"));
     const cJSON *line_item = cJSON_GetObjectItemCaseSensitive(cmd, "line");
     int line = cJSON_IsNumber(line_item) ? line_item->valueint : 0;
-    if (!type || !file)
-      continue;
+    if (!type || !file) continue;
     bool must_pass;
     if (!strcmp(type, "module") || !strcmp(type, "assert_unlinkable") ||
         !strcmp(type, "assert_uninstantiable"))
@@ -105,8 +102,7 @@ static void run_suite(const char *root, const char *suite) {
       must_pass = false;
     else
       continue;
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
-      continue;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path) continue;
     bool io_error;
     wasm_diag_t diag;
     const char *msg = check(path, &io_error, &diag);
@@ -148,8 +144,7 @@ int main(int argc, char **argv) {
   size_t count = 0, cap = 0;
   struct dirent *e;
   while ((e = readdir(d))) {
-    if (e->d_name[0] == '.' || !strncmp(e->d_name, "simd_", 5))
-      continue;
+    if (e->d_name[0] == '.' || !strncmp(e->d_name, "simd_", 5)) continue;
     char path[8192];
     struct stat st;
     if ((size_t)snprintf(path, sizeof path, "%s/%s", root, e->d_name) >= sizeof path ||
@@ -158,8 +153,7 @@ int main(int argc, char **argv) {
     if (count == cap) {
       cap = cap ? cap * 2 : 64;
       char **p = realloc(names, cap * sizeof *names);
-      if (!p)
-        return 2;
+      if (!p) return 2;
       names = p;
     }
     names[count++] = strdup(e->d_name);

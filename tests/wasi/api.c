@@ -11,12 +11,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                    \
-    }                                                                \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                     \
+      failures++;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 /* What the guest wrote, per descriptor. */
@@ -86,21 +86,18 @@ static int run(scale_engine_t *engine, const char *dir, const char *name, scale_
   scale_trap_t *trap = NULL;
   int status = -1;
   err = scale_linker_define_wasi(linker, wasi);
-  if (!err)
-    err = scale_linker_instantiate(linker, store, module, &instance, &trap);
+  if (!err) err = scale_linker_instantiate(linker, store, module, &instance, &trap);
   scale_extern_t start;
   if (!err && !trap && scale_instance_export(instance, "_start", &start)) {
     err = scale_func_call(store, start.of.func, NULL, 0, NULL, 0, &trap);
-    if (!err && !trap)
-      status = 0;
+    if (!err && !trap) status = 0;
   }
   int32_t code;
   if (trap && scale_trap_exit_status(trap, &code))
     status = code;
   else if (trap)
     fprintf(stderr, "%s: trap: %s\n", name, scale_trap_message(trap));
-  if (err)
-    fprintf(stderr, "%s: %s\n", name, scale_error_message(err));
+  if (err) fprintf(stderr, "%s: %s\n", name, scale_error_message(err));
   scale_trap_delete(trap);
   scale_error_delete(err);
   scale_linker_delete(linker);
@@ -152,8 +149,7 @@ int main(int argc, char **argv) {
   scale_engine_t *engine = NULL;
   scale_error_t *err = scale_engine_new(NULL, &engine);
   CHECK(err == NULL);
-  if (err)
-    return 1;
+  if (err) return 1;
 
   /* args, env and both output streams reach the host's callback */
   capture_t cap = {0};

@@ -63,8 +63,8 @@ int main(int argc, char **argv) {
   strcat(buf, "world");
   printf("strlen=%zu strcmp=%d strncmp=%d strchr=%s\n", strlen(buf),
          strcmp(buf, "hello, world") == 0, strncmp(buf, "help", 3) == 0, strchr(buf, 'w'));
-  snprintf(buf, sizeof buf, "%d|%5.2f|%g|%e|%x|%s|%c", -42, 3.14159, 1e-5, 12345.678, 0xbeef,
-           "str", 'z');
+  snprintf(buf, sizeof buf, "%d|%5.2f|%g|%e|%x|%s|%c", -42, 3.14159, 1e-5, 12345.678, 0xbeef, "str",
+           'z');
   printf("snprintf=%s\n", buf);
   const char *src = argc > 1000 ? "" : "truncated"; /* not a constant: no -Wformat-truncation */
   int n = snprintf(buf, 4, "%s", src);

@@ -14,27 +14,38 @@
 
 static const char *ename(int e) {
   switch (e) {
-  case 0: return "0";
-  case EACCES: return "EACCES";
-  case EBADF: return "EBADF";
-  case EINVAL: return "EINVAL";
-  case ENOENT: return "ENOENT";
+  case 0:
+    return "0";
+  case EACCES:
+    return "EACCES";
+  case EBADF:
+    return "EBADF";
+  case EINVAL:
+    return "EINVAL";
+  case ENOENT:
+    return "ENOENT";
 #ifdef ENOTCAPABLE
-  case ENOTCAPABLE: return "ENOTCAPABLE";
+  case ENOTCAPABLE:
+    return "ENOTCAPABLE";
 #endif
-  case ENOTDIR: return "ENOTDIR";
-  case ENOTSOCK: return "ENOTSOCK";
-  case ENOTSUP: return "ENOTSUP";
-  case ESPIPE: return "ESPIPE";
-  default: return "other";
+  case ENOTDIR:
+    return "ENOTDIR";
+  case ENOTSOCK:
+    return "ENOTSOCK";
+  case ENOTSUP:
+    return "ENOTSUP";
+  case ESPIPE:
+    return "ESPIPE";
+  default:
+    return "other";
   }
 }
 
-#define TRY(what, expr)                                                  \
-  do {                                                                   \
-    errno = 0;                                                           \
-    long r_ = (long)(expr);                                              \
-    printf("%s: %s %s\n", what, r_ < 0 ? "denied" : "allowed", ename(errno)); \
+#define TRY(what, expr)                                                                            \
+  do {                                                                                             \
+    errno = 0;                                                                                     \
+    long r_ = (long)(expr);                                                                        \
+    printf("%s: %s %s\n", what, r_ < 0 ? "denied" : "allowed", ename(errno));                      \
   } while (0)
 
 int main(void) {

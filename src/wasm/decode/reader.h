@@ -45,8 +45,7 @@ static inline bool scale__wasm_u32(wasm_reader_t *r, uint32_t *out) {
     return true;
   }
   scale_leb_status_t st = scale__leb128_read_u32(&r->p, r->end, out);
-  if (st == SCALE_LEB_OK)
-    return true;
+  if (st == SCALE_LEB_OK) return true;
   scale__wasm_leb_fail(r, st);
   return false;
 }

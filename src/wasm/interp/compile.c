@@ -65,7 +65,9 @@ static uint64_t rd_leb(rd_t *r, bool sign) {
   return v;
 }
 
-uint32_t scale__interp_rd_u32(rd_t *r) { return (uint32_t)rd_leb(r, false); }
+uint32_t scale__interp_rd_u32(rd_t *r) {
+  return (uint32_t)rd_leb(r, false);
+}
 int64_t scale__interp_rd_sleb(rd_t *r, unsigned bits) {
   (void)bits;
   return (int64_t)rd_leb(r, true);
@@ -80,7 +82,9 @@ static void rd_skip(rd_t *r, size_t n) {
   }
 }
 
-static bool is_valtype(uint8_t b) { return b == 0x7f || b == 0x7e || b == 0x7d || b == 0x7c || b == 0x7b || b == 0x70 || b == 0x6f; }
+static bool is_valtype(uint8_t b) {
+  return b == 0x7f || b == 0x7e || b == 0x7d || b == 0x7c || b == 0x7b || b == 0x70 || b == 0x6f;
+}
 
 static void blocktype(comp_t *c, uint32_t *np, uint32_t *nr) {
   rd_t *r = &c->rd;
@@ -111,32 +115,78 @@ static void skip_imm(comp_t *c, uint8_t op) {
   rd_t *r = &c->rd;
   uint32_t np, nr, n;
   switch (op) {
-  case 0x02: case 0x03: case 0x04: blocktype(c, &np, &nr); break;
-  case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
-  case 0x25: case 0x26: case 0xd2:
+  case 0x02:
+  case 0x03:
+  case 0x04:
+    blocktype(c, &np, &nr);
+    break;
+  case 0x0c:
+  case 0x0d:
+  case 0x10:
+  case 0x20:
+  case 0x21:
+  case 0x22:
+  case 0x23:
+  case 0x24:
+  case 0x25:
+  case 0x26:
+  case 0xd2:
     rd_leb(r, false);
     break;
   case 0x0e:
     n = scale__interp_rd_u32(r);
-    for (uint64_t i = 0; i <= n && !r->bad; i++) rd_leb(r, false);
+    for (uint64_t i = 0; i <= n && !r->bad; i++)
+      rd_leb(r, false);
     break;
-  case 0x11: rd_leb(r, false); rd_leb(r, false); break;
+  case 0x11:
+    rd_leb(r, false);
+    rd_leb(r, false);
+    break;
   case 0x1c:
     n = scale__interp_rd_u32(r);
     rd_skip(r, n);
     break;
-  case 0x3f: case 0x40: case 0xd0: rd_skip(r, 1); break;
-  case 0x41: case 0x42: rd_leb(r, true); break;
-  case 0x43: rd_skip(r, 4); break;
-  case 0x44: rd_skip(r, 8); break;
+  case 0x3f:
+  case 0x40:
+  case 0xd0:
+    rd_skip(r, 1);
+    break;
+  case 0x41:
+  case 0x42:
+    rd_leb(r, true);
+    break;
+  case 0x43:
+    rd_skip(r, 4);
+    break;
+  case 0x44:
+    rd_skip(r, 8);
+    break;
   case 0xfc:
     switch (scale__interp_rd_u32(r)) {
-    case 8: rd_leb(r, false); rd_skip(r, 1); break;
-    case 10: rd_skip(r, 2); break;
-    case 11: rd_skip(r, 1); break;
-    case 9: case 13: case 15: case 16: case 17: rd_leb(r, false); break;
-    case 12: case 14: rd_leb(r, false); rd_leb(r, false); break;
-    default: break;
+    case 8:
+      rd_leb(r, false);
+      rd_skip(r, 1);
+      break;
+    case 10:
+      rd_skip(r, 2);
+      break;
+    case 11:
+      rd_skip(r, 1);
+      break;
+    case 9:
+    case 13:
+    case 15:
+    case 16:
+    case 17:
+      rd_leb(r, false);
+      break;
+    case 12:
+    case 14:
+      rd_leb(r, false);
+      rd_leb(r, false);
+      break;
+    default:
+      break;
     }
     break;
   default:
@@ -154,7 +204,8 @@ static bool reserve(comp_t *c, uint32_t n) {
   if (c->oom) return false;
   if ((uint64_t)c->len + n <= c->cap) return true;
   uint64_t cap = c->cap ? c->cap : 64;
-  while (cap < (uint64_t)c->len + n) cap *= 2;
+  while (cap < (uint64_t)c->len + n)
+    cap *= 2;
   if (cap > (1u << 30)) {
     c->oom = true;
     return false;
@@ -189,13 +240,17 @@ static int link_operand(int ab) {
   switch (ab) {
 /* f64 add/multiply take the chained value as operand 2 (the loaded value pushed last). */
 #define LINK_GEN(a, b)                                                                             \
-  case IOP_##a##__##b: return IOP_##b == IOP_f64_mul || IOP_##b == IOP_f64_add ? 2 : 1;
-#define LINK_BR(a, b) case IOP_##a##__##b: return 0;
+  case IOP_##a##__##b:                                                                             \
+    return IOP_##b == IOP_f64_mul || IOP_##b == IOP_f64_add ? 2 : 1;
+#define LINK_BR(a, b)                                                                              \
+  case IOP_##a##__##b:                                                                             \
+    return 0;
     SCALE_INTERP_CHAINS_GEN_L(LINK_GEN)
     SCALE_INTERP_CHAINS_BR_L(LINK_BR)
 #undef LINK_BR
 #undef LINK_GEN
-  default: return -1;
+  default:
+    return -1;
   }
 }
 
@@ -350,7 +405,8 @@ static void materialize(comp_t *c, uint32_t i) {
 }
 
 static void truncate_to(comp_t *c, uint32_t h) {
-  while (c->vh > h) scale__interp_pop(c);
+  while (c->vh > h)
+    scale__interp_pop(c);
 }
 
 static uint32_t local_slot(const comp_t *c, uint32_t l) {
@@ -387,7 +443,9 @@ static void link(comp_t *c, ctl_t *t, uint32_t w) {
   }
 }
 
-static uint32_t arity(const ctl_t *t) { return t->kind == C_LOOP ? t->np : t->nr; }
+static uint32_t arity(const ctl_t *t) {
+  return t->kind == C_LOOP ? t->np : t->nr;
+}
 
 static bool moves_needed(comp_t *c, const ctl_t *t) {
   uint32_t n = arity(t);
@@ -401,7 +459,8 @@ static bool moves_needed(comp_t *c, const ctl_t *t) {
 /* Copy the top n values to T(base..): ascending order never clobbers a later source. */
 static void move_results(comp_t *c, uint32_t base, uint32_t n) {
   if (c->vh < n) return;
-  for (uint32_t i = 0; i < n; i++) move_to(c, comp_temp(c, base + i), c->vs[c->vh - n + i]);
+  for (uint32_t i = 0; i < n; i++)
+    move_to(c, comp_temp(c, base + i), c->vs[c->vh - n + i]);
 }
 
 static void emit_return(comp_t *c) {
@@ -420,7 +479,8 @@ static void emit_return(comp_t *c) {
     /* A single result computed just now: write it straight into slot 0. */
     c->code[c->last_dst] = 0;
   } else {
-    for (uint32_t i = 0; i < n; i++) move_to(c, i, c->vs[first + i]);
+    for (uint32_t i = 0; i < n; i++)
+      move_to(c, i, c->vs[first + i]);
   }
   EMIT(c, ret, c->rec);
 }
@@ -585,8 +645,8 @@ static void local_set(comp_t *c, uint32_t l, bool tee) {
     c->rd.bad = true;
     return;
   }
-  bool forward = c->last != LAST_NONE && c->last_end == c->len && c->vh > 0 &&
-                 c->last_h == c->vh - 1;
+  bool forward =
+      c->last != LAST_NONE && c->last_end == c->len && c->vh > 0 && c->last_h == c->vh - 1;
   vval_t v = scale__interp_pop(c);
   uint32_t sl = local_slot(c, l);
   if (!(v.kind == V_LOCAL && v.local == l)) {
@@ -622,7 +682,8 @@ static void call_op(comp_t *c, const wasm_functype_t *ft, bool indirect, uint32_
     return;
   }
   uint32_t h0 = c->vh - np;
-  for (uint32_t i = h0; i < c->vh; i++) materialize(c, i);
+  for (uint32_t i = h0; i < c->vh; i++)
+    materialize(c, i);
   if (indirect)
     EMIT(c, call_indirect, a, b, islot, comp_temp(c, h0));
   else if (a >= c->m->imported_func_count)
@@ -630,7 +691,8 @@ static void call_op(comp_t *c, const wasm_functype_t *ft, bool indirect, uint32_
   else
     EMIT(c, call, a, comp_temp(c, h0));
   truncate_to(c, h0);
-  for (uint32_t i = 0; i < nr; i++) push_temp(c, h0 + i);
+  for (uint32_t i = 0; i < nr; i++)
+    push_temp(c, h0 + i);
 }
 
 /* Returns false when the function's final `end` was translated. */
@@ -737,7 +799,8 @@ static bool step(comp_t *c, fstate_t *s) {
     bind_list(c, t->else_patch);
     bind_list(c, t->patches);
     truncate_to(c, t->base);
-    for (uint32_t i = 0; i < t->nr; i++) push_temp(c, t->base + i);
+    for (uint32_t i = 0; i < t->nr; i++)
+      push_temp(c, t->base + i);
     s->nctl--;
     return true;
   }
@@ -889,7 +952,8 @@ static bool step(comp_t *c, fstate_t *s) {
       r->bad = true;
       return false;
     }
-    for (unsigned i = 0; i < n; i++) v.bits |= (uint64_t)r->p[i] << (8 * i);
+    for (unsigned i = 0; i < n; i++)
+      v.bits |= (uint64_t)r->p[i] << (8 * i);
     r->p += n;
     scale__interp_push(c, v);
     return true;

@@ -60,10 +60,10 @@ typedef struct comp {
   int prev_op;
   uint32_t prev2_start, prev2_end; /* the one before it, to restore when the last is dropped */
   int prev2_op;
-  uint32_t fused_a;  /* if the last emit was fused: start of its first half, */
-  int fused_a_op;    /* that half's own op, */
-  uint32_t fused_b;  /* and where the second half's operands begin (else CNONE) */
-  uint32_t prev_dst; /* operand 0 of the last emitted part: a linked chain's input */
+  uint32_t fused_a;                /* if the last emit was fused: start of its first half, */
+  int fused_a_op;                  /* that half's own op, */
+  uint32_t fused_b;                /* and where the second half's operands begin (else CNONE) */
+  uint32_t prev_dst;               /* operand 0 of the last emitted part: a linked chain's input */
   uint32_t prev2_dst, fused_a_dst; /* the same, to restore with prev2 / fused_a */
 
   uint32_t fuel_word; /* word to patch with the count, CNONE = code->fuel_entry */
@@ -71,7 +71,9 @@ typedef struct comp {
   uint32_t fuel_entry;
 } comp_t;
 
-static inline uint32_t comp_temp(const comp_t *c, uint32_t h) { return c->tbase + h; }
+static inline uint32_t comp_temp(const comp_t *c, uint32_t h) {
+  return c->tbase + h;
+}
 
 uint8_t scale__interp_rd_u8(rd_t *r);
 uint32_t scale__interp_rd_u32(rd_t *r);
@@ -100,8 +102,8 @@ bool scale__interp_fresh(const comp_t *c);
 /* Numeric, memory, table and bulk ops; false if `op` is not one of them. */
 bool scale__interp_compile_op(comp_t *c, uint8_t op);
 
-#define EMIT(c, op, ...)                                                                          \
-  scale__interp_emit((c), IOP_##op, (const uint32_t[]){__VA_ARGS__},                              \
+#define EMIT(c, op, ...)                                                                           \
+  scale__interp_emit((c), IOP_##op, (const uint32_t[]){__VA_ARGS__},                               \
                      (uint32_t)(sizeof((const uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t)))
 
 #endif

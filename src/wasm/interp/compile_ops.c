@@ -12,13 +12,20 @@ static int imm_variant(uint8_t op) {
   if (op >= 0x46 && op <= 0x4f) return IOP_i32_eq_imm + (op - 0x46);
   if (op >= 0x51 && op <= 0x5a) return IOP_i64_eq_imm + (op - 0x51);
   switch (op) {
-  case 0x6a: return IOP_i32_add_imm;
-  case 0x6b: return IOP_i32_sub_imm;
-  case 0x6c: return IOP_i32_mul_imm;
-  case 0x7c: return IOP_i64_add_imm;
-  case 0x7d: return IOP_i64_sub_imm;
-  case 0x7e: return IOP_i64_mul_imm;
-  default: break;
+  case 0x6a:
+    return IOP_i32_add_imm;
+  case 0x6b:
+    return IOP_i32_sub_imm;
+  case 0x6c:
+    return IOP_i32_mul_imm;
+  case 0x7c:
+    return IOP_i64_add_imm;
+  case 0x7d:
+    return IOP_i64_sub_imm;
+  case 0x7e:
+    return IOP_i64_mul_imm;
+  default:
+    break;
   }
   if (op >= 0x71 && op <= 0x78) return IOP_i32_and_imm + (op - 0x71);
   if (op >= 0x83 && op <= 0x8a) return IOP_i64_and_imm + (op - 0x83);
@@ -27,8 +34,20 @@ static int imm_variant(uint8_t op) {
 
 static bool is_commutative(uint8_t op) {
   switch (op) {
-  case 0x46: case 0x47: case 0x6a: case 0x6c: case 0x71: case 0x72: case 0x73:
-  case 0x51: case 0x52: case 0x7c: case 0x7e: case 0x83: case 0x84: case 0x85:
+  case 0x46:
+  case 0x47:
+  case 0x6a:
+  case 0x6c:
+  case 0x71:
+  case 0x72:
+  case 0x73:
+  case 0x51:
+  case 0x52:
+  case 0x7c:
+  case 0x7e:
+  case 0x83:
+  case 0x84:
+  case 0x85:
     return true;
   default:
     return false;
@@ -141,23 +160,25 @@ static void numeric(comp_t *c, uint8_t op) {
 }
 
 /* i32.load8_s/16_s have their own handlers: i32 results must stay zero-extended (code.h). */
-static const uint16_t load_ops[14] = {
-    IOP_load32_u, IOP_load64, IOP_load32_u, IOP_load64, IOP_i32_load8_s, IOP_load8_u,
-    IOP_i32_load16_s, IOP_load16_u, IOP_load8_s, IOP_load8_u, IOP_load16_s, IOP_load16_u,
-    IOP_load32_s, IOP_load32_u};
+static const uint16_t load_ops[14] = {IOP_load32_u,    IOP_load64,  IOP_load32_u,     IOP_load64,
+                                      IOP_i32_load8_s, IOP_load8_u, IOP_i32_load16_s, IOP_load16_u,
+                                      IOP_load8_s,     IOP_load8_u, IOP_load16_s,     IOP_load16_u,
+                                      IOP_load32_s,    IOP_load32_u};
 static const uint16_t load_ai_ops[14] = {
-    IOP_load32_u_ai, IOP_load64_ai, IOP_load32_u_ai, IOP_load64_ai, IOP_i32_load8_s_ai,
-    IOP_load8_u_ai, IOP_i32_load16_s_ai, IOP_load16_u_ai, IOP_load8_s_ai, IOP_load8_u_ai,
-    IOP_load16_s_ai, IOP_load16_u_ai, IOP_load32_s_ai, IOP_load32_u_ai};
+    IOP_load32_u_ai, IOP_load64_ai,       IOP_load32_u_ai, IOP_load64_ai,  IOP_i32_load8_s_ai,
+    IOP_load8_u_ai,  IOP_i32_load16_s_ai, IOP_load16_u_ai, IOP_load8_s_ai, IOP_load8_u_ai,
+    IOP_load16_s_ai, IOP_load16_u_ai,     IOP_load32_s_ai, IOP_load32_u_ai};
 static const uint8_t store_ops[9] = {IOP_store32, IOP_store64, IOP_store32, IOP_store64, IOP_store8,
                                      IOP_store16, IOP_store8,  IOP_store16, IOP_store32};
 
 /* Pop n values and return their slots (constants materialised) in push order. */
 static void pop_slots(comp_t *c, uint32_t n, uint32_t *out) {
   vval_t v[5];
-  for (uint32_t i = n; i-- > 0;) v[i] = scale__interp_pop(c);
+  for (uint32_t i = n; i-- > 0;)
+    v[i] = scale__interp_pop(c);
   uint32_t h = c->vh;
-  for (uint32_t i = 0; i < n; i++) out[i] = scale__interp_use(c, v[i], h + i);
+  for (uint32_t i = 0; i < n; i++)
+    out[i] = scale__interp_use(c, v[i], h + i);
 }
 
 /* Emit an op whose operands are `n` popped values and which pushes one result. */
@@ -166,8 +187,10 @@ static void value_op(comp_t *c, int iop, const uint32_t *pre, uint32_t npre, uin
   pop_slots(c, n, s);
   uint32_t h = c->vh, k = 0;
   w[k++] = comp_temp(c, h);
-  for (uint32_t i = 0; i < npre; i++) w[k++] = pre[i];
-  for (uint32_t i = 0; i < n; i++) w[k++] = s[i];
+  for (uint32_t i = 0; i < npre; i++)
+    w[k++] = pre[i];
+  for (uint32_t i = 0; i < n; i++)
+    w[k++] = s[i];
   uint32_t start = c->len;
   uint32_t d = scale__interp_emit(c, iop, w, k);
   scale__interp_result(c, start, d);
@@ -177,8 +200,10 @@ static void value_op(comp_t *c, int iop, const uint32_t *pre, uint32_t npre, uin
 static void void_op(comp_t *c, int iop, const uint32_t *pre, uint32_t npre, uint32_t n) {
   uint32_t s[5], w[8], k = 0;
   pop_slots(c, n, s);
-  for (uint32_t i = 0; i < npre; i++) w[k++] = pre[i];
-  for (uint32_t i = 0; i < n; i++) w[k++] = s[i];
+  for (uint32_t i = 0; i < npre; i++)
+    w[k++] = pre[i];
+  for (uint32_t i = 0; i < n; i++)
+    w[k++] = s[i];
   scale__interp_emit(c, iop, w, k);
 }
 
@@ -269,8 +294,8 @@ bool scale__interp_compile_op(comp_t *c, uint8_t op) {
     uint32_t h = c->vh;
     uint32_t sa = scale__interp_use(c, a, h);
     uint32_t start = c->len;
-    uint32_t w = scale__interp_emit(c, load_ops[op - 0x28],
-                                    (const uint32_t[]){comp_temp(c, h), sa, off}, 3);
+    uint32_t w =
+        scale__interp_emit(c, load_ops[op - 0x28], (const uint32_t[]){comp_temp(c, h), sa, off}, 3);
     scale__interp_result(c, start, w);
     return true;
   }
@@ -285,7 +310,8 @@ bool scale__interp_compile_op(comp_t *c, uint8_t op) {
       scale__interp_unemit(c, c->last_start);
       scale__interp_pop(c);
       uint32_t sv = scale__interp_use(c, v, c->vh + 1);
-      scale__interp_emit(c, sop - IOP_store8 + IOP_store8_ai, (const uint32_t[]){a, imm, sv, off}, 4);
+      scale__interp_emit(c, sop - IOP_store8 + IOP_store8_ai, (const uint32_t[]){a, imm, sv, off},
+                         4);
       return true;
     }
     vval_t a = scale__interp_pop(c);
@@ -314,7 +340,8 @@ bool scale__interp_compile_op(comp_t *c, uint8_t op) {
     return true;
   case 0x1c: { /* select t* */
     uint32_t n = scale__interp_rd_u32(r);
-    for (uint32_t i = 0; i < n && !r->bad; i++) scale__interp_rd_u8(r);
+    for (uint32_t i = 0; i < n && !r->bad; i++)
+      scale__interp_rd_u8(r);
     value_op(c, IOP_select, NULL, 0, 3);
     return true;
   }

@@ -92,7 +92,9 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
                const void *const **handlers_out);
 
-static void init_handlers(void) { run(NULL, NULL, NULL, &g_handlers); }
+static void init_handlers(void) {
+  run(NULL, NULL, NULL, &g_handlers);
+}
 
 const void *const *scale__interp_handlers(void) {
   pthread_once(&g_once, init_handlers);
@@ -101,9 +103,12 @@ const void *const *scale__interp_handlers(void) {
 
 static void *elem_value(const scale_instance_t *inst, const wasm_const_expr_t *e) {
   switch (e->kind) {
-  case WASM_CONST_REF_FUNC: return inst->funcs[e->index];
-  case WASM_CONST_GLOBAL_GET: return (void *)(uintptr_t)scale__global_load(inst->globals[e->index]);
-  default: return NULL;
+  case WASM_CONST_REF_FUNC:
+    return inst->funcs[e->index];
+  case WASM_CONST_GLOBAL_GET:
+    return (void *)(uintptr_t)scale__global_load(inst->globals[e->index]);
+  default:
+    return NULL;
   }
 }
 
@@ -153,11 +158,14 @@ static int run(scale_store_t *store, const scale_func_t *entry, uint64_t *fp,
   }
   NEXT();
 
+  /* The fragments' order matters (later ones use earlier ones' macros). */
+  // clang-format off
 #include "wasm/interp/ops_ctl.inc"
 #include "wasm/interp/ops_int.inc"
 #include "wasm/interp/ops_float.inc"
 #include "wasm/interp/ops_mem.inc"
 #include "wasm/interp/ops_pair.inc"
+  // clang-format on
 
 out:
   if (trap == SCALE_TRAP_INTERRUPTED) {

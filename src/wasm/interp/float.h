@@ -33,8 +33,12 @@ static inline uint64_t bits_f64(double d) {
 }
 
 /* NaN in, quiet NaN out (arithmetic NaN as the spec requires). */
-static inline uint64_t f32_quiet(uint64_t b) { return (uint32_t)b | 0x00400000u; }
-static inline uint64_t f64_quiet(uint64_t b) { return b | 0x0008000000000000ull; }
+static inline uint64_t f32_quiet(uint64_t b) {
+  return (uint32_t)b | 0x00400000u;
+}
+static inline uint64_t f64_quiet(uint64_t b) {
+  return b | 0x0008000000000000ull;
+}
 
 static inline uint64_t f32_min(uint64_t x, uint64_t y) {
   float a = f32_of(x), b = f32_of(y);
@@ -66,23 +70,33 @@ static inline uint64_t f64_max(uint64_t x, uint64_t y) {
 }
 
 /* Rounding ops: libm keeps signed zeros; NaN results are quieted. */
-#define F32_ROUND(fn, s)                                                                           \
-  (f32_of(s) != f32_of(s) ? f32_quiet(s) : bits_f32(fn##f(f32_of(s))))
-#define F64_ROUND(fn, s)                                                                           \
-  (f64_of(s) != f64_of(s) ? f64_quiet(s) : bits_f64(fn(f64_of(s))))
+#define F32_ROUND(fn, s) (f32_of(s) != f32_of(s) ? f32_quiet(s) : bits_f32(fn##f(f32_of(s))))
+#define F64_ROUND(fn, s) (f64_of(s) != f64_of(s) ? f64_quiet(s) : bits_f64(fn(f64_of(s))))
 
 /* Float-to-int range tests: true when the truncated value fits. */
-static inline int f32_fits_i32(float f) { return f >= -2147483648.0f && f < 2147483648.0f; }
-static inline int f32_fits_u32(float f) { return f > -1.0f && f < 4294967296.0f; }
-static inline int f64_fits_i32(double f) { return f > -2147483649.0 && f < 2147483648.0; }
-static inline int f64_fits_u32(double f) { return f > -1.0 && f < 4294967296.0; }
+static inline int f32_fits_i32(float f) {
+  return f >= -2147483648.0f && f < 2147483648.0f;
+}
+static inline int f32_fits_u32(float f) {
+  return f > -1.0f && f < 4294967296.0f;
+}
+static inline int f64_fits_i32(double f) {
+  return f > -2147483649.0 && f < 2147483648.0;
+}
+static inline int f64_fits_u32(double f) {
+  return f > -1.0 && f < 4294967296.0;
+}
 static inline int f32_fits_i64(float f) {
   return f >= -9223372036854775808.0f && f < 9223372036854775808.0f;
 }
-static inline int f32_fits_u64(float f) { return f > -1.0f && f < 18446744073709551616.0f; }
+static inline int f32_fits_u64(float f) {
+  return f > -1.0f && f < 18446744073709551616.0f;
+}
 static inline int f64_fits_i64(double f) {
   return f >= -9223372036854775808.0 && f < 9223372036854775808.0;
 }
-static inline int f64_fits_u64(double f) { return f > -1.0 && f < 18446744073709551616.0; }
+static inline int f64_fits_u64(double f) {
+  return f > -1.0 && f < 18446744073709551616.0;
+}
 
 #endif

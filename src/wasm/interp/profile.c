@@ -26,7 +26,8 @@ static int g_prev = -1;
 
 static size_t slot_of(const void *h) {
   size_t i = ((uintptr_t)h >> 2) & (HSIZE - 1);
-  while (g_key[i] && g_key[i] != h) i = (i + 1) & (HSIZE - 1);
+  while (g_key[i] && g_key[i] != h)
+    i = (i + 1) & (HSIZE - 1);
   return i;
 }
 

@@ -23,7 +23,8 @@ typedef struct scale__vframe {
   uint32_t result_count;
 } scale__vframe_t;
 
-/* Everything the checks need, resolved once per module, plus scratch stacks reused across functions. */
+/* Everything the checks need, resolved once per module, plus scratch stacks reused across
+ * functions. */
 typedef struct scale__vctx {
   const wasm_module_t *m;
   wasm_diag_t *diag;
