@@ -28,6 +28,8 @@
 
 #include "wasm/interp/interp.h"
 
+/* The X-macro tables below are laid out by hand: clang-format does not settle on them. */
+// clang-format off
 /* Compare conditions in the order of the i32 compare opcodes 0x46..0x4f. */
 #define SCALE_INTERP_CMPS(X)                                                                       \
   X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
@@ -282,6 +284,8 @@ enum scale__iop {
 #undef SCALE_INTERP_ENUM
       IOP_COUNT_
 };
+
+// clang-format on
 
 struct scale__code {
   uint32_t *words;
