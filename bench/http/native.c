@@ -18,12 +18,10 @@ const char *scale_next(scale_http_context_t *ctx) {
 }
 
 scale_http_context_t *scale_error(scale_http_context_t *ctx, const char *msg) {
-  if (!msg)
-    msg = "error";
+  if (!msg) msg = "error";
   free(pending);
   pending = malloc(strlen(msg) + 1);
-  if (pending)
-    memcpy(pending, msg, strlen(msg) + 1);
+  if (pending) memcpy(pending, msg, strlen(msg) + 1);
   return ctx;
 }
 

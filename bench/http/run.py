@@ -36,7 +36,7 @@ def text_body(size):
     out, i = [], 0
     while sum(len(w) + 1 for w in out) < size:
         out.append(WORDS[i % len(WORDS)])
-        i += 7
+        i += 3  # 3 is prime to the 35 words: every word comes up, the 4-letter ones too
     s = " ".join(out)
     return (s[:size - 1] + "\n").encode()
 

@@ -15,6 +15,9 @@
  * allocator (SCALE_PG_REALLOC / SCALE_PG_FREE).
  *
  * Ownership: a context owns every byte it points to; the setters copy.
+ * In a C guest (this file built for wasm32) the bytes come from the SDK's
+ * per-call allocator and last until the call ends: see scale() in
+ * sdk/c/include/scale_http.h.
  * Thread-safety: a context is a plain value used by one thread at a time.
  */
 #ifndef SCALE_HTTP_SIGNATURE_H

@@ -106,8 +106,7 @@ static void handle_http(scale__run_t *run, const scale_httpd_request_t *req,
   size_t guess = req->body_len + req->uri_len + 256;
   for (size_t i = 0; i < req->header_count; i++)
     guess += req->headers[i].name_len + req->headers[i].value_len + 16;
-  if (!scale_pg_buf_reserve(&buf, guess) || scale__http_adapter_request(req, &ctx) != 0 ||
-      !scale_http_encode(&ctx, &buf)) {
+  if (!scale_pg_buf_reserve(&buf, guess) || scale__http_adapter_encode(req, &buf) != 0) {
     e = scale_error_new("out of memory building the request context");
   } else {
     e = scale_chain_run(live->chain, buf.data, buf.len, NULL, NULL, &out);

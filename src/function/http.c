@@ -7,20 +7,37 @@
  * Decoding is strict and bounded: every length is checked against the
  * caller's limits before anything is allocated, and a failure leaves the
  * context empty rather than half-filled.
+ *
+ * Built for wasm32 (only the C guest SDK does that), context memory comes
+ * from the SDK's per-call allocator (sdk/c/src/guest.c): while the SDK
+ * decodes a call's input, strings come from an arena and bodies point into
+ * the input itself; everything else goes to SCALE_PG_REALLOC/FREE as here.
  */
 #include "scale/http_signature.h"
 
 #include "polyglot/alloc.h"
 
+#ifdef __wasm__
+/* Defined in sdk/c/src/guest.c (see there). */
+void *scale__sdk_call_realloc(void *p, size_t n);
+void scale__sdk_call_free(void *p);
+bool scale__sdk_call_body(char **data, const uint8_t *p, size_t n);
+#define HTTP_REALLOC scale__sdk_call_realloc
+#define HTTP_FREE scale__sdk_call_free
+#else
+#define HTTP_REALLOC SCALE_PG_REALLOC
+#define HTTP_FREE SCALE_PG_FREE
+#endif
+
 static void bytes_free(scale_http_bytes_t *b) {
-  if (b->data) SCALE_PG_FREE(b->data);
+  if (b->data) HTTP_FREE(b->data);
   b->data = 0;
   b->len = 0;
 }
 
 bool scale_http_set(scale_http_bytes_t *field, const void *data, size_t len) {
   if (len > UINT32_MAX - 1) return false;
-  char *p = SCALE_PG_REALLOC(NULL, len + 1);
+  char *p = HTTP_REALLOC(NULL, len + 1);
   if (!p) return false;
   if (len) PG_MEMCPY(p, data, len);
   p[len] = '\0';
@@ -38,7 +55,7 @@ static void header_free(scale_http_header_t *h) {
   bytes_free(&h->name);
   for (uint32_t i = 0; i < h->value_count; i++)
     bytes_free(&h->values[i]);
-  if (h->values) SCALE_PG_FREE(h->values);
+  if (h->values) HTTP_FREE(h->values);
   h->values = 0;
   h->value_count = 0;
 }
@@ -46,7 +63,7 @@ static void header_free(scale_http_header_t *h) {
 static void headers_free(scale_http_headers_t *h) {
   for (uint32_t i = 0; i < h->count; i++)
     header_free(&h->items[i]);
-  if (h->items) SCALE_PG_FREE(h->items);
+  if (h->items) HTTP_FREE(h->items);
   h->items = 0;
   h->count = h->cap = 0;
 }
@@ -86,7 +103,7 @@ bool scale_http_header_add(scale_http_headers_t *h, const char *name, size_t nam
     if (h->count == h->cap) {
       uint32_t cap = h->cap ? h->cap * 2 : 8;
       if (cap < h->cap) return false;
-      scale_http_header_t *items = SCALE_PG_REALLOC(h->items, (size_t)cap * sizeof *items);
+      scale_http_header_t *items = HTTP_REALLOC(h->items, (size_t)cap * sizeof *items);
       if (!items) return false;
       h->items = items;
       h->cap = cap;
@@ -100,7 +117,7 @@ bool scale_http_header_add(scale_http_headers_t *h, const char *name, size_t nam
   scale_http_bytes_t v = {0, 0};
   if (!scale_http_set(&v, value, value_len)) return false;
   scale_http_bytes_t *values =
-      SCALE_PG_REALLOC(x->values, ((size_t)x->value_count + 1) * sizeof *values);
+      HTTP_REALLOC(x->values, ((size_t)x->value_count + 1) * sizeof *values);
   if (!values) {
     bytes_free(&v);
     return false;
@@ -167,6 +184,15 @@ static bool get_body(scale_pg_reader_t *r, uint32_t max, scale_http_bytes_t *out
   const uint8_t *p;
   size_t n;
   if (scale_pg_get_bytes(r, max, &p, &n) != SCALE_PG_OK) return false;
+#ifdef __wasm__
+  char *borrowed;
+  if (scale__sdk_call_body(&borrowed, p, n)) { /* the SDK's input: no copy */
+    bytes_free(out);
+    out->data = borrowed;
+    out->len = (uint32_t)n;
+    return true;
+  }
+#endif
   return scale_http_set(out, p, n);
 }
 

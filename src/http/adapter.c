@@ -59,6 +59,73 @@ oom:
   return -1;
 }
 
+/* ---- encoding straight from the request --------------------------------- */
+
+/* Index of the first header of @p req named as headers[i] (i itself when it is the first). */
+static size_t first_named(const scale_httpd_request_t *req, size_t i) {
+  const scale_httpd_header_t *h = &req->headers[i];
+  for (size_t j = 0; j < i; j++)
+    if (req->headers[j].name_len == h->name_len &&
+        (h->name_len == 0 || memcmp(req->headers[j].name, h->name, h->name_len) == 0))
+      return j;
+  return i;
+}
+
+/* add_header's split of @p in onto a list already holding *count values: counts the pieces,
+ * and writes them to @p buf when it is not NULL. */
+static void pieces(const scale_httpd_header_t *in, uint32_t *count, scale_pg_buf_t *buf) {
+  const char *v = in->value, *end = in->value + in->value_len;
+  for (;;) {
+    if (*count >= SCALE_HTTP_DEFAULT_MAX_VALUES) return;
+    const char *comma = *count + 1 == SCALE_HTTP_DEFAULT_MAX_VALUES || v == end
+                            ? NULL
+                            : memchr(v, ',', (size_t)(end - v));
+    const char *stop = comma ? comma : end;
+    if (buf) scale_pg_put_string(buf, v, (size_t)(stop - v));
+    (*count)++;
+    if (!comma) return;
+    v = comma + 1;
+  }
+}
+
+int scale__http_adapter_encode(const scale_httpd_request_t *req, scale_pg_buf_t *buf) {
+  scale_pg_put_string(buf, req->uri, req->uri_len);
+  scale_pg_put_string(buf, req->method, strlen(req->method));
+  scale_pg_put_i64(buf, content_length(req));
+  scale_pg_put_string(buf, req->protocol, strlen(req->protocol));
+  scale_pg_put_string(buf, req->peer, strlen(req->peer));
+  scale_pg_put_bytes(buf, req->body_len ? (const void *)req->body : "", req->body_len);
+  /* One map entry per distinct name, in order of first appearance, the first
+   * SCALE_HTTP_DEFAULT_MAX_HEADERS of them (add_header drops later names). */
+  uint32_t names = 0;
+  for (size_t i = 0; i < req->header_count && names < SCALE_HTTP_DEFAULT_MAX_HEADERS; i++)
+    if (first_named(req, i) == i) names++;
+  scale_pg_put_map(buf, SCALE_PG_STRING, SCALE_PG_ANY, names);
+  uint32_t done = 0;
+  for (size_t i = 0; i < req->header_count && done < names; i++) {
+    if (first_named(req, i) != i) continue;
+    done++;
+    const scale_httpd_header_t *h = &req->headers[i];
+    scale_pg_put_string(buf, h->name, h->name_len);
+    for (int pass = 0; pass < 2; pass++) { /* count the values, then write them */
+      uint32_t count = 0;
+      for (size_t j = i; j < req->header_count; j++)
+        if (j == i ||
+            (req->headers[j].name_len == h->name_len &&
+             (h->name_len == 0 || memcmp(req->headers[j].name, h->name, h->name_len) == 0)))
+          pieces(&req->headers[j], &count, pass ? buf : NULL);
+      if (!pass) scale_pg_put_slice(buf, SCALE_PG_STRING, count);
+    }
+  }
+  /* The response part of a fresh context: status 0, no body, no headers. */
+  scale_pg_put_i32(buf, 0);
+  scale_pg_put_bytes(buf, "", 0);
+  scale_pg_put_map(buf, SCALE_PG_STRING, SCALE_PG_ANY, 0);
+  return scale_pg_buf_failed(buf) ? -1 : 0;
+}
+
+/* ---- the response -------------------------------------------------------- */
+
 /* Headers the server writes itself (server.h refuses them). */
 static int server_owned(const char *name, size_t len) {
   static const char *const own[] = {"content-length", "date", "connection", "transfer-encoding"};

@@ -45,6 +45,14 @@ extern "C" {
 int scale__http_adapter_request(const scale_httpd_request_t *req, scale_http_context_t *ctx);
 
 /**
+ * Append to @p buf the encoded context of @p req: byte for byte what scale__http_adapter_request()
+ * and scale_http_encode() give, without building the context (no copy of the body, no
+ * allocation per header).
+ * @return 0; -1 when @p buf failed (out of memory).
+ */
+int scale__http_adapter_encode(const scale_httpd_request_t *req, scale_pg_buf_t *buf);
+
+/**
  * Write the response part of @p ctx into @p res: status, headers, body.
  * @return 0; -1 when out of memory (res may be partly filled; answer 500).
  */

@@ -99,6 +99,47 @@ static void test_request(void) {
   scale_http_context_free(&ctx);
 }
 
+/* scale__http_adapter_encode gives the bytes of scale__http_adapter_request + scale_http_encode. */
+static void same_encoding(const scale_httpd_request_t *r) {
+  scale_http_context_t ctx;
+  scale_http_context_init(&ctx);
+  scale_pg_buf_t a = {0}, b = {0};
+  CHECK(scale__http_adapter_request(r, &ctx) == 0 && scale_http_encode(&ctx, &a));
+  CHECK(scale__http_adapter_encode(r, &b) == 0);
+  CHECK(a.len == b.len && a.len > 0 && memcmp(a.data, b.data, a.len) == 0);
+  scale_pg_buf_free(&a);
+  scale_pg_buf_free(&b);
+  scale_http_context_free(&ctx);
+}
+
+static void test_encode(void) {
+  scale_httpd_header_t h[6] = {hdr("x-list", "a,b, c"), hdr("content-length", "5"),
+                               hdr("x-list", "d"),      hdr("x-empty", ""),
+                               hdr("x-list", ",,"),     hdr("", "nameless")};
+  for (size_t n = 0; n <= 6; n++) {
+    scale_httpd_request_t r = request(h, n, n % 2 ? "hello" : "");
+    same_encoding(&r);
+  }
+  /* The caps: values per header (one header and spread over repeats), distinct names. */
+  char many[400] = "";
+  for (int i = 0; i < 100; i++)
+    strcat(many, i ? ",x" : "x");
+  static scale_httpd_header_t lots[SCALE_HTTP_DEFAULT_MAX_HEADERS + 40];
+  static char names[SCALE_HTTP_DEFAULT_MAX_HEADERS + 40][16];
+  size_t n = sizeof lots / sizeof lots[0];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(names[i], sizeof names[i], "h%zu", i % (SCALE_HTTP_DEFAULT_MAX_HEADERS + 20));
+    lots[i] = hdr(names[i], i % 7 ? "v,w" : many);
+  }
+  lots[3] = hdr("h1", many);
+  scale_httpd_request_t r = request(lots, n, "body");
+  same_encoding(&r);
+  for (size_t i = 0; i < 80; i++)
+    lots[i] = hdr("same", "p,q,r");
+  r = request(lots, 80, "");
+  same_encoding(&r);
+}
+
 static void test_response(void) {
   scale_http_context_t ctx;
   scale_http_context_init(&ctx);
@@ -133,6 +174,7 @@ static void test_response(void) {
 
 int main(void) {
   test_request();
+  test_encode();
   test_response();
   printf("adapter: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

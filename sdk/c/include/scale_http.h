@@ -33,12 +33,28 @@ extern "C" {
  * by the SDK; change it in place and return it, or return
  * scale_error(ctx, msg) to fail the call with a guest error. Returning
  * NULL fails the call with "function returned no context".
+ *
+ * Memory: the bytes of @p ctx, and whatever the scale_http_* helpers
+ * allocate during the call, belong to the call: the SDK releases them all
+ * when scale() has returned and the result is encoded (strings come from a
+ * per-call arena, the bodies point into the input the host wrote, so
+ * decoding copies nothing large). So:
+ *  - change, replace and drop context bytes only with the scale_http_*
+ *    helpers (or in place, as the body's bytes); never free() or realloc()
+ *    them yourself;
+ *  - a buffer of your own from malloc() may be put into a field: the SDK
+ *    frees it with free() after the call;
+ *  - copy what must outlive the call (into your own malloc'd memory); the
+ *    helpers called from scale_initialize() allocate for good.
+ * The request and response bodies may be modified in place (data[0..len)),
+ * and stay NUL-terminated as every field is.
  */
 scale_http_context_t *scale(scale_http_context_t *ctx);
 
 /**
  * Run the rest of the chain on @p ctx: encode it, call the host's next,
- * and replace @p ctx with what comes back.
+ * and replace @p ctx with what comes back (the bytes @p ctx had stay valid
+ * until the call ends, as all of the call's do).
  * @return NULL on success; otherwise the error message (the next
  *         function's or the host's error, or a decoding failure), valid
  *         until the next SDK call, with @p ctx unchanged.

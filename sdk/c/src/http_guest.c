@@ -2,10 +2,22 @@
  * HTTP mode of the C guest SDK: decode the context, call the user's
  * scale(), encode what it returns (or the error it set). The context is
  * owned here and freed after each run, so no call sees another's data.
+ * Its strings come from guest.c's per-call arena and its bodies point into
+ * the input (scale__sdk_call_decoding), all released when run returns.
  */
 #include "scale_http.h"
 
 #include "polyglot/alloc.h"
+
+/* guest.c: decode @p in with the call's allocator (NULL ends it). */
+void scale__sdk_call_decoding(const uint8_t *in, size_t len);
+
+static const char *decode_call(scale_http_context_t *c, const uint8_t *in, size_t len) {
+  scale__sdk_call_decoding(in, len);
+  const char *err = scale_http_decode(c, in, len, 0);
+  scale__sdk_call_decoding(0, 0);
+  return err;
+}
 
 static scale_http_context_t ctx;
 static char *pending_error; /* set by scale_error(), owned */
@@ -49,7 +61,7 @@ const char *scale_next(scale_http_context_t *c) {
   }
   scale_http_context_t fresh;
   scale_http_context_init(&fresh);
-  const char *err = scale_http_decode(&fresh, out, len, 0);
+  const char *err = decode_call(&fresh, out, len);
   if (err) return err;
   scale_http_context_free(c);
   *c = fresh;
@@ -58,7 +70,7 @@ const char *scale_next(scale_http_context_t *c) {
 
 int scale_raw_run(const uint8_t *in, size_t len, scale_pg_buf_t *out) {
   clear(&pending_error);
-  const char *err = scale_http_decode(&ctx, in, len, 0);
+  const char *err = decode_call(&ctx, in, len);
   if (err) {
     scale_error_raw(out, err);
     return 0;
