@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "aot/aot.h"
+#include "util/sanitizer.h"
 #include "wasm/interp/interp.h"
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -65,19 +66,11 @@ enum {
  * too), the libc functions do the job. AddressSanitizer intercepts
  * siglongjmp only to unpoison the skipped frames: done here before a jump.
  */
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define UNWIND_LIBC 1
-#endif
-#if __has_feature(address_sanitizer)
-#define UNWIND_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__) || !defined(__x86_64__) || !defined(__ELF__) ||                   \
+#if SCALE__UNDER_TSAN || SCALE__UNDER_MSAN || !defined(__x86_64__) || !defined(__ELF__) ||        \
     (defined(__CET__) && (__CET__ & 2))
 #define UNWIND_LIBC 1
 #endif
-#if defined(__SANITIZE_ADDRESS__)
+#if SCALE__UNDER_ASAN
 #define UNWIND_ASAN 1
 #endif
 #ifdef UNWIND_ASAN

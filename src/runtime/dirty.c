@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "runtime/runtime.h"
+#include "util/sanitizer.h"
 
 /*
  * The PAGEMAP_SCAN ABI (include/uapi/linux/fs.h, Linux 6.7), spelled out
@@ -188,18 +189,6 @@ static bool works(bool (*scan)(uint8_t *, size_t, scale__dirty_fn, void *)) {
   return ok;
 }
 
-/* Built with ThreadSanitizer? Its signal handling delays the faults tracking lives on. */
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
-
 /*
  * Under valgrind? Its tools other than memcheck do not keep registers exact at a faulting
  * access, so an instruction cannot be resumed after the handler made its page writable
@@ -221,7 +210,8 @@ static bool under_valgrind(void) {
 }
 
 bool scale__track_supported(void) {
-  return !UNDER_TSAN && !under_valgrind();
+  /* ThreadSanitizer's signal handling delays the faults tracking lives on. */
+  return !SCALE__UNDER_TSAN && !under_valgrind();
 }
 
 /* Write tracking on a scratch mapping: pages 1 and 2 written must be noted, and only they. */

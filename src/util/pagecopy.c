@@ -26,15 +26,18 @@ static void copy_plain(uint8_t *dst, const uint8_t *src, size_t n) {
   memcpy(dst, src, n);
 }
 
-static void clear_plain(uint8_t *dst, size_t n) {
-  for (size_t i = 0; i < n; i += LINE) {
-    uint64_t acc = 0, w;
-    for (size_t k = 0; k < LINE; k += sizeof w) {
-      memcpy(&w, dst + i + k, sizeof w);
-      acc |= w;
-    }
-    if (acc) memset(dst + i, 0, LINE);
+static bool line_zero(const uint8_t *p) {
+  uint64_t acc = 0, w;
+  for (size_t k = 0; k < LINE; k += sizeof w) {
+    memcpy(&w, p + k, sizeof w);
+    acc |= w;
   }
+  return acc == 0;
+}
+
+static void clear_plain(uint8_t *dst, size_t n) {
+  for (size_t i = 0; i < n; i += LINE)
+    if (!line_zero(dst + i)) memset(dst + i, 0, LINE);
 }
 
 /* ---- AVX2 ---------------------------------------------------------------- */
@@ -93,15 +96,6 @@ static const ops_t *chosen(void) {
 
 void scale__page_copy(void *dst, const void *src) {
   chosen()->copy(dst, src, SCALE__PAGE_BYTES);
-}
-
-static bool line_zero(const uint8_t *p) {
-  uint64_t acc = 0, w;
-  for (size_t k = 0; k < LINE; k += sizeof w) {
-    memcpy(&w, p + k, sizeof w);
-    acc |= w;
-  }
-  return acc == 0;
 }
 
 void scale__page_span(const void *page, uint32_t *lo, uint32_t *hi) {

@@ -14,18 +14,10 @@
 
 #include "../common/check.h"
 #include "scale.h"
+#include "util/sanitizer.h"
 
 /* AOT traps are signals, which TSan's handlers do not pass on: that tier is skipped there. */
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
+#define UNDER_TSAN SCALE__UNDER_TSAN
 
 /* An error here means the test itself is broken: report and stop. */
 static inline void ok_or_die(scale_error_t *e, const char *what) {
