@@ -227,6 +227,118 @@ static void test_fuel(world_t *w) {
   scale_store_set_fuel(w->store, UINT64_MAX);
 }
 
+/* The loop of "axpy" (or "axpy_self", whose p3 is p0 + p0) in C, on a one-page memory. */
+typedef struct axpy_model {
+  uint32_t p0, p1, p3;
+  uint64_t iterations;
+  scale_trap_code_t trap;
+} axpy_model_t;
+
+static bool axpy_load(const uint8_t *mem, uint32_t at, double *v) {
+  if ((uint64_t)at + 8 > PAGE) return false;
+  memcpy(v, mem + at, 8);
+  return true;
+}
+
+static axpy_model_t model_axpy(uint8_t *mem, uint32_t p0, uint32_t s5, uint32_t s4, double k,
+                               double k2, bool self_step, uint64_t max_iterations) {
+  axpy_model_t m = {.p0 = p0, .p1 = 0, .p3 = 0, .iterations = 0, .trap = NO_TRAP};
+  for (;;) {
+    if (m.iterations == max_iterations) {
+      m.trap = SCALE_TRAP_FUEL_EXHAUSTED;
+      return m;
+    }
+    m.p1 = m.p0 + s5;
+    m.p3 = m.p0 + (self_step ? m.p0 : s4);
+    double x, y;
+    if (!axpy_load(mem, m.p3, &x) || !axpy_load(mem, m.p1, &y)) break;
+    double r = k * x + y;
+    memcpy(mem + m.p1, &r, 8);
+    m.p1 += 8;
+    if (!axpy_load(mem, m.p3 + 8, &x) || !axpy_load(mem, m.p1, &y)) break;
+    r = k2 * x + y;
+    memcpy(mem + m.p1, &r, 8);
+    m.p0 += 16;
+    m.iterations++;
+    if (m.p0 == 4096) return m;
+  }
+  m.trap = SCALE_TRAP_MEMORY_OOB;
+  return m;
+}
+
+/* Fill memory (and the model's copy) with doubles from a fixed sequence, a NaN among them. */
+static void fill_doubles(world_t *w, uint8_t *model_mem) {
+  uint64_t x = 88172645463325252ull;
+  for (uint32_t i = 0; i < PAGE; i += 8) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    double d = (double)(int64_t)(x % 20001) / 1000.0 - 10.0;
+    if (i == 1024) d = 0.0 / 0.0;
+    memcpy(w->mem + i, &d, 8);
+  }
+  memcpy(model_mem, w->mem, PAGE);
+}
+
+static void check_axpy_case(world_t *w, const char *name, uint32_t p0, uint32_t s5, uint32_t s4,
+                            double k, double k2) {
+  static uint8_t model_mem[PAGE];
+  fill_doubles(w, model_mem);
+  axpy_model_t m =
+      model_axpy(model_mem, p0, s5, s4, k, k2, strcmp(name, "axpy_self") == 0, UINT64_MAX);
+  scale_val_t args[5] = {scale_val_i32((int32_t)p0), scale_val_i32((int32_t)s5),
+                         scale_val_i32((int32_t)s4), scale_val_f64(k), scale_val_f64(k2)};
+  scale_val_t res[3];
+  scale_trap_code_t trap = call(w, name, args, 5, res, 3);
+  CHECK(trap == m.trap);
+  if (trap == NO_TRAP && m.trap == NO_TRAP) {
+    CHECK((uint32_t)res[0].of.i32 == m.p0);
+    CHECK((uint32_t)res[1].of.i32 == m.p1);
+    CHECK((uint32_t)res[2].of.i32 == m.p3);
+  }
+  CHECK(memcmp(w->mem, model_mem, PAGE) == 0);
+}
+
+static void test_axpy(world_t *w) {
+  check_axpy_case(w, "axpy", 0, 8192, 16384, 1.5, -2.25);      /* matmul's shape: 256 turns */
+  check_axpy_case(w, "axpy", 4096 - 16, 100, 30000, 3.0, 0.5); /* one turn: no back edge */
+  check_axpy_case(w, "axpy", 4096 - 32, 0, 0, 2.0, 2.0);       /* c and m the same array */
+  check_axpy_case(w, "axpy", 0, 4, 12, -1.0, 7.0);             /* c and m overlap, shifted */
+  check_axpy_case(w, "axpy", 0, PAGE - 2000, 0, 1.0, 1.0);     /* c runs off the page */
+  check_axpy_case(w, "axpy", 0, 0, PAGE - 1000, 1.0, 1.0);     /* m runs off the page */
+  check_axpy_case(w, "axpy", 0, 1024 - 8, 0, 1.0, 1.0);        /* the NaN flows through */
+  check_axpy_case(w, "axpy_self", 0, 8192, 16384, 1.5, -2.25); /* refused: p3 = p0 + p0 */
+  check_axpy_case(w, "axpy_self", 1000, 8192, 0, 1.5, -2.25);  /* refused, and runs off */
+
+  /* Fuel: every turn costs what the first back edge costs, across refills; one unit short
+   * of n turns stops after n - 1. c = m, so turns up to 4000 fit the page. */
+  uint64_t per = 0, one = 0;
+  const uint32_t turns[] = {1, 2, 3, 100, 2000, 4000};
+  for (size_t t = 0; t < sizeof turns / sizeof *turns; t++) {
+    uint32_t n = turns[t], p0 = 4096u - 16u * n, s = (uint32_t)0 - p0;
+    scale_val_t args[5] = {scale_val_i32((int32_t)p0), scale_val_i32((int32_t)s),
+                           scale_val_i32((int32_t)s), scale_val_f64(0.5), scale_val_f64(0.25)};
+    scale_val_t res[3];
+    const uint64_t budget = (uint64_t)1 << 40;
+    scale_store_set_fuel(w->store, budget);
+    CHECK(call(w, "axpy", args, 5, res, 3) == NO_TRAP);
+    uint64_t used = budget - scale_store_fuel(w->store);
+    if (n == 1) one = used;
+    if (n == 2) per = used - one;
+    if (n > 2) CHECK(used == one + (n - 1) * per);
+    if (n < 2) continue;
+    static uint8_t model_mem[PAGE];
+    fill_doubles(w, model_mem);
+    scale_store_set_fuel(w->store, one + (n - 1) * per - 1);
+    CHECK(call(w, "axpy", args, 5, res, 3) == SCALE_TRAP_FUEL_EXHAUSTED);
+    axpy_model_t m = model_axpy(model_mem, p0, s, s, 0.5, 0.25, false, n - 1);
+    CHECK(m.trap == SCALE_TRAP_FUEL_EXHAUSTED);
+    CHECK(memcmp(w->mem, model_mem, PAGE) == 0);
+  }
+  CHECK(per > 0);
+  scale_store_set_fuel(w->store, UINT64_MAX);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -238,6 +350,7 @@ int main(int argc, char **argv) {
   world_open(&w, wasm, len);
   test_results_and_traps(&w);
   test_fuel(&w);
+  test_axpy(&w);
   world_close(&w);
   free(wasm);
   printf("interp loops: %d passed, %d failed\n", atomic_load(&passed), atomic_load(&failed));

@@ -101,6 +101,39 @@ const void *const *scale__interp_handlers(void) {
   return g_handlers;
 }
 
+/* True when a slot list holds `s`. */
+static bool slot_in(uint32_t s, const uint32_t *set, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (set[i] == s) return true;
+  return false;
+}
+
+/*
+ * Whether the operands of AALM__load64__f64_add+store64 (a, 21 words) and of
+ * ALMS__i32_add_imm+br_i32_ne_imm (b, 25 words) make the multiply-add loop
+ * that ops_pair.inc runs in registers: the pointers p0, p1 and p3 chain as
+ * in the loop, are three slots, and no slot written (pointers and
+ * temporaries) is one read as a loop invariant (steps, factors) or another
+ * pointer. The links the translator checks (lv, the six-word rule) are not
+ * repeated here.
+ */
+static bool interp_axpy_shape(const uint32_t *a, const uint32_t *b) {
+  const uint32_t p0 = a[1], p1 = a[0], p3 = a[3];
+  if (a[4] != p0 || a[7] != p3 || a[13] != p1 || a[18] != p1 || a[19] != a[15]) return false;
+  if (b[0] != p1 || b[1] != p1 || b[4] != p3 || b[11] != p1 || b[16] != p1 || b[19] != p0 ||
+      b[20] != p0 || b[22] != p0)
+    return false;
+  if (p0 == p1 || p0 == p3 || p1 == p3) return false;
+  const uint32_t written[] = {p0, p1, p3, a[6], a[9], a[12], a[15], b[3], b[7], b[10], b[13]};
+  const uint32_t invariant[] = {a[2], a[5], a[10], b[8]};
+  for (size_t i = 0; i < sizeof invariant / sizeof *invariant; i++)
+    if (slot_in(invariant[i], written, sizeof written / sizeof *written)) return false;
+  /* Temporaries may share slots with each other, not with a pointer. */
+  for (size_t i = 3; i < sizeof written / sizeof *written; i++)
+    if (slot_in(written[i], written, 3)) return false;
+  return true;
+}
+
 static void *elem_value(const scale_instance_t *inst, const wasm_const_expr_t *e) {
   switch (e->kind) {
   case WASM_CONST_REF_FUNC:

@@ -93,4 +93,98 @@
     local.get $v
     local.get $n
     memory.fill)
+
+  ;; The multiply-add loop, as clang emits matmul's inner loop (unrolled twice):
+  ;; c[p0 + s5] += k * m[p0 + s4], then the next element with factor k2, p0 += 16
+  ;; until 4096. Returns p0, p1 and p3.
+  (func (export "axpy") (param $p0 i32) (param $s5 i32) (param $s4 i32) (param $k f64)
+        (param $k2 f64) (result i32 i32 i32)
+    (local $p1 i32) (local $p3 i32)
+    loop
+      local.get $p0
+      local.get $s5
+      i32.add
+      local.tee $p1
+      local.get $k
+      local.get $p0
+      local.get $s4
+      i32.add
+      local.tee $p3
+      f64.load
+      f64.mul
+      local.get $p1
+      f64.load
+      f64.add
+      f64.store
+      local.get $p1
+      i32.const 8
+      i32.add
+      local.tee $p1
+      local.get $k2
+      local.get $p3
+      i32.const 8
+      i32.add
+      f64.load
+      f64.mul
+      local.get $p1
+      f64.load
+      f64.add
+      f64.store
+      local.get $p0
+      i32.const 16
+      i32.add
+      local.tee $p0
+      i32.const 4096
+      i32.ne
+      br_if 0
+    end
+    local.get $p0
+    local.get $p1
+    local.get $p3)
+
+  ;; The same with p3 = p0 + p0: a step that the loop writes, which the shape check refuses.
+  (func (export "axpy_self") (param $p0 i32) (param $s5 i32) (param $s4 i32) (param $k f64)
+        (param $k2 f64) (result i32 i32 i32)
+    (local $p1 i32) (local $p3 i32)
+    loop
+      local.get $p0
+      local.get $s5
+      i32.add
+      local.tee $p1
+      local.get $k
+      local.get $p0
+      local.get $p0
+      i32.add
+      local.tee $p3
+      f64.load
+      f64.mul
+      local.get $p1
+      f64.load
+      f64.add
+      f64.store
+      local.get $p1
+      i32.const 8
+      i32.add
+      local.tee $p1
+      local.get $k2
+      local.get $p3
+      i32.const 8
+      i32.add
+      f64.load
+      f64.mul
+      local.get $p1
+      f64.load
+      f64.add
+      f64.store
+      local.get $p0
+      i32.const 16
+      i32.add
+      local.tee $p0
+      i32.const 4096
+      i32.ne
+      br_if 0
+    end
+    local.get $p0
+    local.get $p1
+    local.get $p3)
 )
