@@ -10,7 +10,7 @@ that ignores time spent waiting for a core. Then embed_bench reports start-up an
 Figures are for reading, not asserting: targets print PASS or MISS, and only a broken run (a
 crash or a checksum mismatch) gives a non-zero exit.
 
-Usage: bench/run.py [--build-dir build] [--runs 3] [--only fib,sieve] [--engines native,scale,node]
+Usage: bench/run.py [--build-dir build] [--runs 5] [--only fib,sieve] [--engines native,scale,node]
 """
 import argparse
 import math
@@ -87,7 +87,7 @@ def fmt(v, spec="%.3f"):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", default=os.path.join(os.path.dirname(HERE), "build"))
-    ap.add_argument("--runs", type=int, default=3, help="runs per engine; the minimum is shown")
+    ap.add_argument("--runs", type=int, default=5, help="runs per engine; the minimum is shown")
     ap.add_argument("--only", default="", help="comma-separated workloads (default: all)")
     ap.add_argument("--engines", default=",".join(ENGINES), help="subset of native,scale,node")
     ap.add_argument("--timeout", type=float, default=300, help="seconds allowed for one run")
