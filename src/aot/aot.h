@@ -29,7 +29,7 @@ typedef struct scale__aot_module {
   struct scale__aot_code_ix {
     void (*code)(void);
     uint32_t func;
-  } *by_code;
+  } * by_code;
   uint32_t by_code_len;
   bool metered; /* built with fuel metering */
   char path[1024];
@@ -37,9 +37,9 @@ typedef struct scale__aot_module {
 
 /* Options of one build; all of them are part of the cache key. */
 typedef struct scale__aot_opts {
-  bool checks;     /* stop-flag checks at loop headers and function entries */
-  bool fuel;       /* with checks: fuel metering as well (costs more; built on demand) */
-  int opt_level;   /* the C compiler's -O level, 0..3 */
+  bool checks;   /* stop-flag checks at loop headers and function entries */
+  bool fuel;     /* with checks: fuel metering as well (costs more; built on demand) */
+  int opt_level; /* the C compiler's -O level, 0..3 */
 } scale__aot_opts_t;
 
 /*
@@ -89,7 +89,6 @@ bool scale__aot_fault_handler_active(void);
 /* The glue C text for `m` (malloc'd, *len bytes), or NULL on out-of-memory. */
 char *scale__aot_glue(const wasm_module_t *m, const char *key, const char *generated_c,
                       size_t *len);
-
 
 /* Cache directory ($SCALE_CACHE, else $XDG_CACHE_HOME/scale, else ~/.cache/scale),
  * created with mode 0700 and checked (owned by us, no group/other access).

@@ -357,7 +357,8 @@ static bool replace(text_t *t, const char *lo_anchor, const char *hi_anchor, con
     return false;
   }
   size_t flen = strlen(from), n = 0;
-  for (const char *q = strstr(lo, from); q && q + flen <= hi && n <= max; q = strstr(q + flen, from))
+  for (const char *q = strstr(lo, from); q && q + flen <= hi && n <= max;
+       q = strstr(q + flen, from))
     n++;
   if (n < min || n > max) {
     *why = "wasm2c output has an unexpected shape (Scale supports wabt 1.0.32)";
@@ -373,7 +374,8 @@ static bool ident_char(char c) {
 /* True when the text before @p q is a typed load or store helper's name ("i32_load8_u"). */
 static bool after_memory_access(const text_t *t, const char *q) {
   const char *id = q;
-  while (id > t->p && ident_char(id[-1])) id--;
+  while (id > t->p && ident_char(id[-1]))
+    id--;
   size_t idlen = (size_t)(q - id);
   bool typed = idlen > 4 && (memcmp(id, "i32_", 4) == 0 || memcmp(id, "i64_", 4) == 0 ||
                              memcmp(id, "f32_", 4) == 0 || memcmp(id, "f64_", 4) == 0);
@@ -519,7 +521,7 @@ static void log_tail(const char *log, char *out, size_t cap) {
   free(text);
 }
 
-static const char *const BUILD_FILES[] = {"m.wasm", "m.c", "m.h", "glue.c", "wasm-rt.h",
+static const char *const BUILD_FILES[] = {"m.wasm",      "m.c",  "m.h", "glue.c", "wasm-rt.h",
                                           "scale-aot.h", "m.so", "log", NULL};
 
 static scale_error_t *build(const wasm_module_t *m, const uint8_t *prepared, size_t plen,
@@ -568,10 +570,21 @@ static scale_error_t *build(const wasm_module_t *m, const uint8_t *prepared, siz
     goto done;
   }
   char olevel[8], inc[620];
-  snprintf(olevel, sizeof olevel, "-O%d", opts->opt_level < 0 || opts->opt_level > 3 ? 2 : opts->opt_level);
+  snprintf(olevel, sizeof olevel, "-O%d",
+           opts->opt_level < 0 || opts->opt_level > 3 ? 2 : opts->opt_level);
   snprintf(inc, sizeof inc, "-I%s", tmp);
-  char *cc_argv[] = {(char *)cc_path(), olevel, "-fPIC", "-shared", "-fvisibility=hidden",
-                     "-w", "-DNDEBUG", inc, glue_c, "-o", so_tmp, "-lm",
+  char *cc_argv[] = {(char *)cc_path(),
+                     olevel,
+                     "-fPIC",
+                     "-shared",
+                     "-fvisibility=hidden",
+                     "-w",
+                     "-DNDEBUG",
+                     inc,
+                     glue_c,
+                     "-o",
+                     so_tmp,
+                     "-lm",
                      NULL};
   rc = run(cc_argv, log);
   if (rc != 0) {
@@ -612,7 +625,8 @@ scale_error_t *scale__aot_fetch(const wasm_module_t *m, const scale__aot_opts_t 
   scale_error_t *err = scale__aot_cache_dir(dir, sizeof dir);
   if (err) return err;
   read_identities(dir);
-  if (!w2c_ident[0]) return scale__error_new(-1, "AOT: wasm2c not found (install wabt or set SCALE_WASM2C)");
+  if (!w2c_ident[0])
+    return scale__error_new(-1, "AOT: wasm2c not found (install wabt or set SCALE_WASM2C)");
   if (!cc_ident[0]) return scale__error_new(-1, "AOT: C compiler '%s' not found", cc_path());
   scale__prepare_opts_t po = {opts->checks, !opts->fuel};
   uint8_t *prepared = NULL;
@@ -634,7 +648,8 @@ scale_error_t *scale__aot_fetch(const wasm_module_t *m, const scale__aot_opts_t 
     free(prepared);
     return scale__error_new(-1, "AOT: hashing failed");
   }
-  for (int i = 0; i < 32; i++) snprintf(key + 2 * i, 3, "%02x", dg[i]);
+  for (int i = 0; i < 32; i++)
+    snprintf(key + 2 * i, 3, "%02x", dg[i]);
   snprintf(so, so_cap, "%s/%s.so", dir, key);
   snprintf(sum, sizeof sum, "%s/%s.sha256", dir, key);
   *hit = entry_valid(so, sum);
@@ -642,4 +657,3 @@ scale_error_t *scale__aot_fetch(const wasm_module_t *m, const scale__aot_opts_t 
   free(prepared);
   return err;
 }
-

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void scale__aot_buf_init(scale__aot_buf_t *b) { memset(b, 0, sizeof *b); }
+void scale__aot_buf_init(scale__aot_buf_t *b) {
+  memset(b, 0, sizeof *b);
+}
 
 void scale__aot_buf_release(scale__aot_buf_t *b) {
   free(b->data);
@@ -17,20 +19,17 @@ void scale__aot_buf_release(scale__aot_buf_t *b) {
 }
 
 void scale__aot_buf_fail(scale__aot_buf_t *b, const char *msg) {
-  if (!b->error)
-    b->error = msg;
+  if (!b->error) b->error = msg;
 }
 
 bool scale__aot_buf_reserve(scale__aot_buf_t *b, size_t n) {
-  if (b->error)
-    return false;
+  if (b->error) return false;
   if (n > SCALE_AOT_MAX_OUTPUT - b->len) {
     scale__aot_buf_fail(b, "prepared module would exceed 1 GiB");
     return false;
   }
   size_t need = b->len + n;
-  if (need <= b->cap)
-    return true;
+  if (need <= b->cap) return true;
   /* Doubling stays below 2 GiB because `need` is at most 1 GiB. */
   size_t cap = b->cap ? b->cap : 256;
   while (cap < need)
@@ -46,13 +45,14 @@ bool scale__aot_buf_reserve(scale__aot_buf_t *b, size_t n) {
 }
 
 void scale__aot_buf_bytes(scale__aot_buf_t *b, const void *p, size_t n) {
-  if (n == 0 || !scale__aot_buf_reserve(b, n))
-    return;
+  if (n == 0 || !scale__aot_buf_reserve(b, n)) return;
   memcpy(b->data + b->len, p, n);
   b->len += n;
 }
 
-void scale__aot_buf_byte(scale__aot_buf_t *b, uint8_t v) { scale__aot_buf_bytes(b, &v, 1); }
+void scale__aot_buf_byte(scale__aot_buf_t *b, uint8_t v) {
+  scale__aot_buf_bytes(b, &v, 1);
+}
 
 void scale__aot_buf_u32(scale__aot_buf_t *b, uint32_t v) {
   uint8_t tmp[5];
@@ -74,8 +74,7 @@ void scale__aot_buf_s64(scale__aot_buf_t *b, int64_t v) {
     v = v < 0 ? ~(~v >> 7) : v >> 7;
     bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
     tmp[n++] = (uint8_t)(byte | (done ? 0 : 0x80));
-    if (done)
-      break;
+    if (done) break;
   }
   scale__aot_buf_bytes(b, tmp, n);
 }
@@ -117,8 +116,7 @@ size_t scale__aot_leb_s64_size(int64_t v) {
   for (;;) {
     uint8_t byte = (uint8_t)(v & 0x7f);
     v = v < 0 ? ~(~v >> 7) : v >> 7;
-    if ((v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40)))
-      return n;
+    if ((v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40))) return n;
     n++;
   }
 }

@@ -38,9 +38,18 @@ static bool needs_meter(const scale__exec_t *x, const scale_func_t *f) {
 
 /* wasm_rt_trap_t values, as in src/aot/rt/wasm-rt.h. */
 enum {
-  RT_OOB = 1, RT_INT_OVERFLOW, RT_DIV_BY_ZERO, RT_INVALID_CONVERSION, RT_UNREACHABLE,
-  RT_CALL_INDIRECT, RT_UNCAUGHT_EXCEPTION, RT_EXHAUSTION, RT_TABLE_OOB, RT_UNDEFINED_ELEMENT,
-  RT_UNINITIALIZED_ELEMENT, RT_INDIRECT_TYPE,
+  RT_OOB = 1,
+  RT_INT_OVERFLOW,
+  RT_DIV_BY_ZERO,
+  RT_INVALID_CONVERSION,
+  RT_UNREACHABLE,
+  RT_CALL_INDIRECT,
+  RT_UNCAUGHT_EXCEPTION,
+  RT_EXHAUSTION,
+  RT_TABLE_OOB,
+  RT_UNDEFINED_ELEMENT,
+  RT_UNINITIALIZED_ELEMENT,
+  RT_INDIRECT_TYPE,
   /* Scale trap codes travel as SCALE_CODE_BASE + code. */
   SCALE_CODE_BASE = 1000,
 };
@@ -66,7 +75,7 @@ enum {
  * too), the libc functions do the job. AddressSanitizer intercepts
  * siglongjmp only to unpoison the skipped frames: done here before a jump.
  */
-#if SCALE__UNDER_TSAN || SCALE__UNDER_MSAN || !defined(__x86_64__) || !defined(__ELF__) ||        \
+#if SCALE__UNDER_TSAN || SCALE__UNDER_MSAN || !defined(__x86_64__) || !defined(__ELF__) ||         \
     (defined(__CET__) && (__CET__ & 2))
 #define UNWIND_LIBC 1
 #endif
@@ -245,18 +254,30 @@ static uintptr_t thread_stack_limit(void) {
 static int scale_code_of(int rt) {
   if (rt >= SCALE_CODE_BASE) return rt - SCALE_CODE_BASE;
   switch (rt) {
-  case RT_OOB: return SCALE_TRAP_MEMORY_OOB;
-  case RT_INT_OVERFLOW: return SCALE_TRAP_INT_OVERFLOW;
-  case RT_DIV_BY_ZERO: return SCALE_TRAP_INT_DIV_ZERO;
-  case RT_INVALID_CONVERSION: return SCALE_TRAP_INVALID_CONVERSION;
-  case RT_UNREACHABLE: return SCALE_TRAP_UNREACHABLE;
-  case RT_CALL_INDIRECT: return SCALE_TRAP_INDIRECT_TYPE;
-  case RT_EXHAUSTION: return SCALE_TRAP_STACK_EXHAUSTED;
-  case RT_TABLE_OOB: return SCALE_TRAP_TABLE_OOB;
-  case RT_UNDEFINED_ELEMENT: return SCALE_TRAP_UNDEFINED_ELEMENT;
-  case RT_UNINITIALIZED_ELEMENT: return SCALE_TRAP_UNINITIALIZED_ELEMENT;
-  case RT_INDIRECT_TYPE: return SCALE_TRAP_INDIRECT_TYPE;
-  default: return SCALE_TRAP_UNREACHABLE;
+  case RT_OOB:
+    return SCALE_TRAP_MEMORY_OOB;
+  case RT_INT_OVERFLOW:
+    return SCALE_TRAP_INT_OVERFLOW;
+  case RT_DIV_BY_ZERO:
+    return SCALE_TRAP_INT_DIV_ZERO;
+  case RT_INVALID_CONVERSION:
+    return SCALE_TRAP_INVALID_CONVERSION;
+  case RT_UNREACHABLE:
+    return SCALE_TRAP_UNREACHABLE;
+  case RT_CALL_INDIRECT:
+    return SCALE_TRAP_INDIRECT_TYPE;
+  case RT_EXHAUSTION:
+    return SCALE_TRAP_STACK_EXHAUSTED;
+  case RT_TABLE_OOB:
+    return SCALE_TRAP_TABLE_OOB;
+  case RT_UNDEFINED_ELEMENT:
+    return SCALE_TRAP_UNDEFINED_ELEMENT;
+  case RT_UNINITIALIZED_ELEMENT:
+    return SCALE_TRAP_UNINITIALIZED_ELEMENT;
+  case RT_INDIRECT_TYPE:
+    return SCALE_TRAP_INDIRECT_TYPE;
+  default:
+    return SCALE_TRAP_UNREACHABLE;
   }
 }
 
@@ -358,7 +379,8 @@ int scale__aot_invoke(scale_store_t *store, const scale_func_t *f, uint64_t *slo
   scale__exec_t *x = &store->exec;
   if (UNLIKELY(needs_meter(x, f))) {
     if (!scale__exec_ready(store)) return SCALE_TRAP_STACK_EXHAUSTED;
-    return scale__interp_invoke(store, f, slots); /* same state, counted instruction by instruction */
+    return scale__interp_invoke(store, f,
+                                slots); /* same state, counted instruction by instruction */
   }
   /* One thread-local address for the whole entry: in a shared library each
    * access would otherwise be a __tls_get_addr call, and the calls below
@@ -405,12 +427,13 @@ static uint32_t vt_memory_grow(void *mem, uint32_t delta) {
 static uint32_t vt_table_grow(void *table, uint32_t delta, const void *init) {
   scale_table_t *t = table;
   uint64_t slot = t->elem_type == WASM_FUNCREF ? scale__ref_to_slot(init)
-                                                : (uint64_t)(uintptr_t) * (void *const *)init;
+                                               : (uint64_t)(uintptr_t) * (void *const *)init;
   int64_t r = scale__table_grow(t, delta, (void *)(uintptr_t)slot, t->grow_cap);
   return r < 0 ? UINT32_MAX : (uint32_t)r;
 }
 
-/* Run a function that is not AOT code of the current entry (host, interpreted, or another instance). */
+/* Run a function that is not AOT code of the current entry (host, interpreted, or another
+ * instance). */
 static void call_any(scale_store_t *store, const scale_func_t *f, uint64_t *slots,
                      scale_instance_t *caller) {
   scale__exec_t *x = &store->exec;
@@ -437,7 +460,8 @@ static void vt_call_func(void *func, uint64_t *slots) {
   /* The glue stored the calling instance's state just before the call. */
   void *caller = f->store->exec.aot_caller;
   f->store->exec.aot_caller = NULL;
-  call_any(f->store, f, slots, caller ? scale__aot_ctx_instance(scale__aot_ctx_of_state(caller)) : f->instance);
+  call_any(f->store, f, slots,
+           caller ? scale__aot_ctx_instance(scale__aot_ctx_of_state(caller)) : f->instance);
 }
 
 static void *vt_memory(struct scale_aot_ctx *ctx, uint32_t i) {
@@ -460,18 +484,23 @@ static void vt_slot_to_ref(uint64_t slot, void *out) {
   scale__ref_t r = scale__slot_to_ref(slot);
   memcpy(out, &r, sizeof r);
 }
-static uint64_t vt_ref_to_slot(const void *entry) { return scale__ref_to_slot(entry); }
+static uint64_t vt_ref_to_slot(const void *entry) {
+  return scale__ref_to_slot(entry);
+}
 
 static const scale_aot_vt_t VT = {
-    vt_trap,       vt_type_id, vt_memory_grow, vt_table_grow, vt_call_import,
-    vt_call_func,  vt_memory,  vt_table,       vt_global,     vt_fuel,
-    vt_stop,       vt_slot_to_ref, vt_ref_to_slot, scale__foreign_fn,
+    vt_trap,      vt_type_id,     vt_memory_grow, vt_table_grow,     vt_call_import,
+    vt_call_func, vt_memory,      vt_table,       vt_global,         vt_fuel,
+    vt_stop,      vt_slot_to_ref, vt_ref_to_slot, scale__foreign_fn,
 };
 
-const scale_aot_vt_t *scale__aot_vt(void) { return &VT; }
+const scale_aot_vt_t *scale__aot_vt(void) {
+  return &VT;
+}
 
 /* The layouts generated code assumes (src/aot/rt/wasm-rt.h). */
-_Static_assert(offsetof(struct scale_memory, data) == 0 && offsetof(struct scale_memory, size) == 8 &&
+_Static_assert(offsetof(struct scale_memory, data) == 0 &&
+                   offsetof(struct scale_memory, size) == 8 &&
                    offsetof(struct scale_memory, pages) == 16 &&
                    offsetof(struct scale_memory, max_pages) == 20,
                "scale_memory must start like wasm_rt_memory_t");

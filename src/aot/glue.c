@@ -59,24 +59,36 @@ __attribute__((format(printf, 2, 3))) static void put(buf_t *b, const char *fmt,
 /* C type of a value type in generated code. */
 static const char *ctype(uint8_t t) {
   switch (t) {
-  case WASM_I32: return "u32";
-  case WASM_I64: return "u64";
-  case WASM_F32: return "f32";
-  case WASM_F64: return "f64";
-  case WASM_FUNCREF: return "wasm_rt_funcref_t";
-  default: return "wasm_rt_externref_t";
+  case WASM_I32:
+    return "u32";
+  case WASM_I64:
+    return "u64";
+  case WASM_F32:
+    return "f32";
+  case WASM_F64:
+    return "f64";
+  case WASM_FUNCREF:
+    return "wasm_rt_funcref_t";
+  default:
+    return "wasm_rt_externref_t";
   }
 }
 
 /* wasm2c's letter for a type in multi-value struct names and fields. */
 static char mcode(uint8_t t) {
   switch (t) {
-  case WASM_I32: return 'i';
-  case WASM_I64: return 'j';
-  case WASM_F32: return 'f';
-  case WASM_F64: return 'd';
-  case WASM_FUNCREF: return 'r';
-  default: return 'e';
+  case WASM_I32:
+    return 'i';
+  case WASM_I64:
+    return 'j';
+  case WASM_F32:
+    return 'f';
+  case WASM_F64:
+    return 'd';
+  case WASM_FUNCREF:
+    return 'r';
+  default:
+    return 'e';
   }
 }
 
@@ -88,7 +100,8 @@ static void put_ret(buf_t *b, const wasm_functype_t *t) {
     put(b, "%s", ctype(wasm_functype_results(t)[0]));
   } else {
     put(b, "struct wasm_multi_");
-    for (uint32_t i = 0; i < t->result_count; i++) put(b, "%c", mcode(wasm_functype_results(t)[i]));
+    for (uint32_t i = 0; i < t->result_count; i++)
+      put(b, "%c", mcode(wasm_functype_results(t)[i]));
   }
 }
 
@@ -138,8 +151,10 @@ static const char PRELUDE[] =
     "   (LIKELY((table).data[x].func_type == func_types[ft]) ||                           \\\n"
     "    (wasm_rt_trap(WASM_RT_TRAP_INDIRECT_TYPE), 0)),                                    \\\n"
     "   ((t)(LIKELY((table).data[x].func != vt->foreign) ? (table).data[x].func             \\\n"
-    "                                                    : sc_foreign_from(instance, ft)))(__VA_ARGS__))\n"
-    "/* A non-AOT callee learns its caller through the store (the word two before the stop flag). */\n"
+    "                                                    : sc_foreign_from(instance, "
+    "ft)))(__VA_ARGS__))\n"
+    "/* A non-AOT callee learns its caller through the store (the word two before the stop flag). "
+    "*/\n"
     "#define sc_foreign_from(inst, ft) \\\n"
     "  ((((void **)(void *)(inst)->Z_sZ_stop)[-2] = (void *)(inst)), sc_tramp(ft))\n"
     "static inline uint64_t SC_TO_i(u32 v) { return v; }\n"
@@ -150,7 +165,8 @@ static const char PRELUDE[] =
     "static inline uint64_t SC_TO_r(wasm_rt_funcref_t v) { return vt->ref_to_slot(&v); }\n"
     "static inline u32 SC_FROM_i(uint64_t s) { return (u32)s; }\n"
     "static inline u64 SC_FROM_j(uint64_t s) { return s; }\n"
-    "static inline f32 SC_FROM_f(uint64_t s) { u32 b = (u32)s; f32 v; memcpy(&v, &b, 4); return v; }\n"
+    "static inline f32 SC_FROM_f(uint64_t s) { u32 b = (u32)s; f32 v; memcpy(&v, &b, 4); return v; "
+    "}\n"
     "static inline f64 SC_FROM_d(uint64_t s) { f64 v; memcpy(&v, &s, 8); return v; }\n"
     "static inline wasm_rt_externref_t SC_FROM_e(uint64_t s) { return (void *)(uintptr_t)s; }\n"
     "static inline wasm_rt_funcref_t SC_FROM_r(uint64_t s) {\n"
@@ -169,7 +185,8 @@ static const char RUNTIME_FUNCS[] =
     "  if (np + nr > sizeof k) abort();\n"
     "  return vt->type_id(k, np, nr);\n"
     "}\n"
-    "uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *m, uint32_t d) { return vt->memory_grow(m, d); }\n"
+    "uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *m, uint32_t d) { return vt->memory_grow(m, d); "
+    "}\n"
     "uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t *t, uint32_t d,\n"
     "                                    wasm_rt_funcref_t init) {\n"
     "  return vt->table_grow(t, d, &init);\n"
@@ -210,7 +227,8 @@ char *scale__aot_glue(const wasm_module_t *m, const char *key, const char *gener
       put(&b, "}\n");
       break;
     }
-    default: break; /* accessors below cover imported and defined objects alike */
+    default:
+      break; /* accessors below cover imported and defined objects alike */
     }
   }
   uint32_t nt = m->imported_table_count + m->table_count;
@@ -219,14 +237,16 @@ char *scale__aot_glue(const wasm_module_t *m, const char *key, const char *gener
     if (i < m->imported_table_count) {
       uint32_t k = 0;
       for (uint32_t j = 0; j < m->import_count; j++)
-        if (m->imports[j].kind == WASM_EXTERN_TABLE && k++ == i) et = m->imports[j].desc.table.elem_type;
+        if (m->imports[j].kind == WASM_EXTERN_TABLE && k++ == i)
+          et = m->imports[j].desc.table.elem_type;
     }
     const char *tt = et == WASM_FUNCREF ? "wasm_rt_funcref_table_t" : "wasm_rt_externref_table_t";
     put(&b, "%s *Z_sZ_t%u(struct Z_s_instance_t *e) { return vt->table(e->ctx, %u); }\n", tt, i, i);
   }
   uint32_t nm = m->imported_memory_count + m->memory_count;
   for (uint32_t i = 0; i < nm; i++)
-    put(&b, "wasm_rt_memory_t *Z_sZ_m%u(struct Z_s_instance_t *e) { return vt->memory(e->ctx, %u); }\n",
+    put(&b,
+        "wasm_rt_memory_t *Z_sZ_m%u(struct Z_s_instance_t *e) { return vt->memory(e->ctx, %u); }\n",
         i, i);
   uint32_t ng = m->imported_global_count + m->global_count;
   for (uint32_t i = 0; i < ng; i++) {
@@ -278,11 +298,13 @@ char *scale__aot_glue(const wasm_module_t *m, const char *key, const char *gener
     put(&b, "}\n");
   }
   put(&b, "static const scale_aot_entry_t sc_entries[] = {\n");
-  for (uint32_t i = 0; i < m->func_count; i++) put(&b, "  sc_entry%u,\n", ni + i);
+  for (uint32_t i = 0; i < m->func_count; i++)
+    put(&b, "  sc_entry%u,\n", ni + i);
   put(&b, "  NULL};\n");
   put(&b, "static void (*const sc_code[])(void) = {\n");
   for (uint32_t i = 0; i < ni + m->func_count; i++)
-    put(&b, i < ni ? "  (wasm_rt_function_ptr_t)Z_sZ_f%u,\n" : "  (wasm_rt_function_ptr_t)w2c_f%u,\n",
+    put(&b,
+        i < ni ? "  (wasm_rt_function_ptr_t)Z_sZ_f%u,\n" : "  (wasm_rt_function_ptr_t)w2c_f%u,\n",
         i);
   put(&b, "  NULL};\n\n%s", RUNTIME_FUNCS);
   put(&b,

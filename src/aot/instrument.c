@@ -65,8 +65,7 @@ static bool find_checkpoints(const uint8_t *base, const uint8_t *code, const uin
   wasm_diag_t diag = {0};
   wasm_reader_t r = {base, code, end, "unexpected end", &diag};
   s->count = 0;
-  if (!push_checkpoint(s, 0, out))
-    return false;
+  if (!push_checkpoint(s, 0, out)) return false;
   bool open = false; /* the last loop's body is still straight-line code */
   while (r.p < end) {
     wasm_instr_t in;
@@ -82,8 +81,7 @@ static bool find_checkpoints(const uint8_t *base, const uint8_t *code, const uin
       open = false;
     }
     if (in.op == 0x03) {
-      if (!push_checkpoint(s, (size_t)(r.p - code), out))
-        return false;
+      if (!push_checkpoint(s, (size_t)(r.p - code), out)) return false;
       open = true;
     }
   }
@@ -93,8 +91,7 @@ static bool find_checkpoints(const uint8_t *base, const uint8_t *code, const uin
 bool scale__aot_instrument(const uint8_t *base, const uint8_t *code, const uint8_t *end,
                            uint32_t fuel, uint32_t stop, bool meter, uint32_t import_funcs,
                            scale__aot_instr_scratch_t *s, scale__aot_buf_t *out) {
-  if (!find_checkpoints(base, code, end, import_funcs, s, out))
-    return false;
+  if (!find_checkpoints(base, code, end, import_funcs, s, out)) return false;
   size_t code_len = (size_t)(end - code);
   size_t copied = 0;
   for (size_t i = 0; i < s->count; i++) {

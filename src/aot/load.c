@@ -11,7 +11,6 @@
 
 #include "aot/aot.h"
 
-
 /*
  * The runtime's record of one AOT instance; wasm2c's instance struct
  * follows it, so a reference's env (the wasm2c instance) leads back here.
@@ -45,7 +44,8 @@ scale_error_t *scale__aot_load(const wasm_module_t *m, const scale__aot_opts_t *
   if (!h) return scale__error_new(-1, "AOT: cannot load %s: %s", so, dlerror());
   const scale_aot_desc_t *d = dlsym(h, SCALE_AOT_DESC_SYMBOL);
   if (!d || d->abi != SCALE_AOT_ABI || strcmp(d->key, key) != 0 ||
-      d->func_count != wasm_module_total_funcs(m) || d->import_func_count != m->imported_func_count) {
+      d->func_count != wasm_module_total_funcs(m) ||
+      d->import_func_count != m->imported_func_count) {
     dlclose(h);
     return scale__error_new(-1, "AOT: %s does not match its module (stale cache entry)", so);
   }
@@ -61,7 +61,8 @@ scale_error_t *scale__aot_load(const wasm_module_t *m, const scale__aot_opts_t *
   am->metered = opts->checks && opts->fuel;
   snprintf(am->path, sizeof am->path, "%s", so);
   d->bind(scale__aot_vt());
-  for (uint32_t i = 0; i < d->func_count; i++) am->by_code[i] = (struct scale__aot_code_ix){d->code[i], i};
+  for (uint32_t i = 0; i < d->func_count; i++)
+    am->by_code[i] = (struct scale__aot_code_ix){d->code[i], i};
   am->by_code_len = d->func_count;
   qsort(am->by_code, am->by_code_len, sizeof *am->by_code, by_code_cmp);
   pthread_mutex_lock(&reg_lock);
@@ -164,8 +165,14 @@ uint64_t scale__ref_to_slot_slow(const scale__ref_t *r) {
 
 /* Accessors used by the services table (exec.c). */
 scale_instance_t *scale__aot_ctx_instance(struct scale_aot_ctx *ctx);
-scale_instance_t *scale__aot_ctx_instance(struct scale_aot_ctx *ctx) { return ctx->instance; }
+scale_instance_t *scale__aot_ctx_instance(struct scale_aot_ctx *ctx) {
+  return ctx->instance;
+}
 struct scale_aot_ctx *scale__aot_ctx_of_state(void *state);
-struct scale_aot_ctx *scale__aot_ctx_of_state(void *state) { return ctx_of_state(state); }
+struct scale_aot_ctx *scale__aot_ctx_of_state(void *state) {
+  return ctx_of_state(state);
+}
 bool scale__aot_ctx_metered(struct scale_aot_ctx *ctx);
-bool scale__aot_ctx_metered(struct scale_aot_ctx *ctx) { return ctx->module->metered; }
+bool scale__aot_ctx_metered(struct scale_aot_ctx *ctx) {
+  return ctx->module->metered;
+}

@@ -40,7 +40,7 @@ typedef struct prepare {
   const uint8_t *bytes;
   size_t len;
   bool checks;
-  bool meter; /* with checks: fuel too, not only the stop flag */
+  bool meter;           /* with checks: fuel too, not only the stop flag */
   uint32_t fuel_global; /* the imported fuel and stop globals (G, G+1) */
   uint32_t stop_global;
   raw_sections_t raw;
@@ -52,16 +52,14 @@ typedef struct prepare {
 } prepare_t;
 
 static bool fail(prepare_t *p, const char *msg) {
-  if (!p->error)
-    p->error = msg;
+  if (!p->error) p->error = msg;
   return false;
 }
 
 static bool find_sections(prepare_t *p) {
   const uint8_t *q = p->bytes + 8;
   const uint8_t *end = p->bytes + p->len;
-  if (p->len < 8)
-    return fail(p, "module bytes too short");
+  if (p->len < 8) return fail(p, "module bytes too short");
   while (q < end) {
     uint8_t id = *q++;
     uint32_t size;
@@ -87,8 +85,7 @@ static void section(prepare_t *p, uint8_t id) {
 static void limits(scale__aot_buf_t *b, const wasm_limits_t *l) {
   scale__aot_buf_byte(b, l->has_max ? 1 : 0);
   scale__aot_buf_u32(b, l->min);
-  if (l->has_max)
-    scale__aot_buf_u32(b, l->max);
+  if (l->has_max) scale__aot_buf_u32(b, l->max);
 }
 
 static void import_name(scale__aot_buf_t *b, char kind, uint32_t index) {
@@ -122,10 +119,8 @@ static bool import_section(prepare_t *p) {
   /* fuel and stop are imported even without checks: generated code finds the
    * store (stack limit, caller) through the stop pointer (src/aot/rt/wasm-rt.h). */
   uint64_t n = (uint64_t)m->import_count + m->table_count + m->memory_count + m->global_count + 2;
-  if (n > UINT32_MAX)
-    return fail(p, "too many imports");
-  if (n == 0)
-    return true;
+  if (n > UINT32_MAX) return fail(p, "too many imports");
+  if (n == 0) return true;
   scale__aot_buf_t *b = &p->sec;
   scale__aot_buf_u32(b, (uint32_t)n);
   uint32_t next[4] = {0, 0, 0, 0}; /* next index in each kind's index space */
@@ -137,13 +132,18 @@ static bool import_section(prepare_t *p) {
       scale__aot_buf_byte(b, WASM_EXTERN_FUNC);
       scale__aot_buf_u32(b, im->desc.func_type);
       break;
-    case WASM_EXTERN_TABLE: table_import(b, next[1]++, &im->desc.table); break;
-    case WASM_EXTERN_MEMORY: memory_import(b, next[2]++, &im->desc.memory); break;
+    case WASM_EXTERN_TABLE:
+      table_import(b, next[1]++, &im->desc.table);
+      break;
+    case WASM_EXTERN_MEMORY:
+      memory_import(b, next[2]++, &im->desc.memory);
+      break;
     case WASM_EXTERN_GLOBAL:
       import_name(b, 'g', next[3]++);
       global_import_type(b, &im->desc.global);
       break;
-    default: return fail(p, "unknown import kind in a validated module");
+    default:
+      return fail(p, "unknown import kind in a validated module");
     }
   }
   for (uint32_t j = 0; j < m->table_count; j++)
@@ -169,8 +169,7 @@ static bool import_section(prepare_t *p) {
 
 static void func_section(prepare_t *p) {
   const wasm_module_t *m = p->m;
-  if (m->func_count == 0)
-    return;
+  if (m->func_count == 0) return;
   scale__aot_buf_u32(&p->sec, m->func_count);
   for (uint32_t i = 0; i < m->func_count; i++)
     scale__aot_buf_u32(&p->sec, m->funcs[i].type_index);
@@ -204,7 +203,8 @@ static bool elem_item(prepare_t *p, const wasm_const_expr_t *it, bool declarativ
     scale__aot_buf_byte(b, 0x23);
     scale__aot_buf_u32(b, it->index);
     break;
-  default: return fail(p, "element item is not a reference in a validated module");
+  default:
+    return fail(p, "element item is not a reference in a validated module");
   }
   scale__aot_buf_byte(b, 0x0b);
   return true;
@@ -213,8 +213,7 @@ static bool elem_item(prepare_t *p, const wasm_const_expr_t *it, bool declarativ
 static bool elem_section(prepare_t *p) {
   const wasm_module_t *m = p->m;
   scale__aot_buf_t *b = &p->sec;
-  if (m->elem_count == UINT32_MAX)
-    return fail(p, "too many element segments");
+  if (m->elem_count == UINT32_MAX) return fail(p, "too many element segments");
   scale__aot_buf_u32(b, m->elem_count + 1);
   for (uint32_t i = 0; i < m->elem_count; i++) {
     const wasm_elem_t *e = &m->elems[i];
@@ -249,8 +248,7 @@ static bool elem_section(prepare_t *p) {
 
 static bool code_section(prepare_t *p) {
   const wasm_module_t *m = p->m;
-  if (m->func_count == 0)
-    return true;
+  if (m->func_count == 0) return true;
   if (!p->raw.code)
     return fail(p, "module bytes do not match the decoded module (no code section)");
   const uint8_t *q = p->raw.code, *end = p->raw.code_end;
@@ -274,16 +272,14 @@ static bool code_section(prepare_t *p) {
     p->body.len = 0;
     scale__aot_buf_bytes(&p->body, body, (size_t)(code - body));
     if (p->checks) {
-      if (!scale__aot_instrument(p->bytes, code, body_end, p->fuel_global, p->stop_global,
-                                 p->meter, m->imported_func_count, &p->scratch, &p->body))
+      if (!scale__aot_instrument(p->bytes, code, body_end, p->fuel_global, p->stop_global, p->meter,
+                                 m->imported_func_count, &p->scratch, &p->body))
         return false; /* the buffer carries the message */
     } else {
       scale__aot_buf_bytes(&p->body, code, f->code_len);
     }
-    if (p->body.error)
-      return false;
-    if (p->body.len > UINT32_MAX)
-      return fail(p, "function body too large");
+    if (p->body.error) return false;
+    if (p->body.len > UINT32_MAX) return fail(p, "function body too large");
     scale__aot_buf_u32(&p->sec, (uint32_t)p->body.len);
     scale__aot_buf_bytes(&p->sec, p->body.data, p->body.len);
   }
@@ -293,8 +289,7 @@ static bool code_section(prepare_t *p) {
 
 static void data_section(prepare_t *p) {
   const wasm_module_t *m = p->m;
-  if (m->data_seg_count == 0)
-    return;
+  if (m->data_seg_count == 0) return;
   scale__aot_buf_t *b = &p->sec;
   scale__aot_buf_u32(b, m->data_seg_count);
   for (uint32_t i = 0; i < m->data_seg_count; i++) {
@@ -312,25 +307,21 @@ static void data_section(prepare_t *p) {
 
 static bool build(prepare_t *p) {
   static const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
-  if (!find_sections(p))
-    return false;
+  if (!find_sections(p)) return false;
   scale__aot_buf_bytes(&p->out, header, sizeof header);
   if (p->raw.type) {
     scale__aot_buf_byte(&p->out, SEC_TYPE);
     scale__aot_buf_u32(&p->out, (uint32_t)p->raw.type_len);
     scale__aot_buf_bytes(&p->out, p->raw.type, p->raw.type_len);
   }
-  if (!import_section(p))
-    return false;
+  if (!import_section(p)) return false;
   func_section(p);
-  if (!elem_section(p))
-    return false;
+  if (!elem_section(p)) return false;
   if (p->m->has_data_count) {
     scale__aot_buf_u32(&p->sec, p->m->data_count);
     section(p, SEC_DATA_COUNT);
   }
-  if (!code_section(p))
-    return false;
+  if (!code_section(p)) return false;
   data_section(p);
   return p->out.error == NULL && p->sec.error == NULL;
 }
@@ -338,12 +329,10 @@ static bool build(prepare_t *p) {
 bool scale__aot_prepare_supported(const wasm_module_t *m, const char **why) {
   for (uint32_t i = 0; i < m->elem_count; i++) {
     const wasm_elem_t *e = &m->elems[i];
-    if (e->mode != WASM_SEGMENT_PASSIVE)
-      continue;
+    if (e->mode != WASM_SEGMENT_PASSIVE) continue;
     for (uint32_t k = 0; k < e->count; k++) {
       if (e->items[k].kind == WASM_CONST_GLOBAL_GET) {
-        if (why)
-          *why = "passive element segment with a global.get item (wasm2c 1.0.32 rejects it)";
+        if (why) *why = "passive element segment with a global.get item (wasm2c 1.0.32 rejects it)";
         return false;
       }
     }
@@ -380,17 +369,14 @@ bool scale__aot_prepare(const wasm_module_t *m, const uint8_t *bytes, size_t len
       built = build(&p);
   }
   const char *msg = p.error;
-  if (!msg)
-    msg = p.body.error ? p.body.error : p.sec.error ? p.sec.error : p.out.error;
-  if (!msg && !built)
-    msg = "internal error";
+  if (!msg) msg = p.body.error ? p.body.error : p.sec.error ? p.sec.error : p.out.error;
+  if (!msg && !built) msg = "internal error";
   scale__aot_buf_release(&p.sec);
   scale__aot_buf_release(&p.body);
   scale__aot_instr_scratch_release(&p.scratch);
   if (msg) {
     scale__aot_buf_release(&p.out);
-    if (err && err_cap)
-      snprintf(err, err_cap, "aot prepare: %s", msg);
+    if (err && err_cap) snprintf(err, err_cap, "aot prepare: %s", msg);
     return false;
   }
   *out = p.out.data;

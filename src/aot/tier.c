@@ -45,7 +45,9 @@ static scale_error_t *build_variant(scale_module_t *m, bool fuel) {
   return NULL;
 }
 
-static scale_error_t *compile_now(scale_module_t *m) { return build_variant(m, false); }
+static scale_error_t *compile_now(scale_module_t *m) {
+  return build_variant(m, false);
+}
 
 static void *background(void *arg) {
   struct scale__aot_job *job = arg;

@@ -65,11 +65,11 @@ typedef struct scale_aot_vt {
 typedef void (*scale_aot_entry_t)(void *instance, uint64_t *slots);
 
 typedef struct scale_aot_desc {
-  uint32_t abi;                /* SCALE_AOT_ABI */
-  const char *key;             /* the cache key the object was built for */
-  uint32_t func_count;         /* whole function index space */
+  uint32_t abi;        /* SCALE_AOT_ABI */
+  const char *key;     /* the cache key the object was built for */
+  uint32_t func_count; /* whole function index space */
   uint32_t import_func_count;
-  size_t instance_size;        /* bytes of wasm2c's instance struct */
+  size_t instance_size; /* bytes of wasm2c's instance struct */
   /* Bind the runtime's services and register the module's types (once). */
   void (*bind)(const scale_aot_vt_t *vt);
   /* Fill wasm2c's instance struct; `link` is the instance's scale_aot_link_t. */

@@ -60,7 +60,7 @@
 #define SC_SP()                                                                                    \
   __extension__({                                                                                  \
     char sc_probe_;                                                                                \
-    (uintptr_t)(void *)&sc_probe_;                                                                 \
+    (uintptr_t)(void *) & sc_probe_;                                                               \
   })
 
 #define SC_FUNC_PROLOGUE                                                                           \
@@ -104,19 +104,36 @@
  * wasm2c hands every loaded value to an empty asm. Floats go in a vector
  * register: an integer register would cost a move for every float load.
  */
-static inline void sc_force_read_int(uint64_t v) { __asm__("" ::"r"(v)); }
+static inline void sc_force_read_int(uint64_t v) {
+  __asm__("" ::"r"(v));
+}
 #if defined(__x86_64__)
-static inline void sc_force_read_f32(float v) { __asm__("" ::"x"(v)); }
-static inline void sc_force_read_f64(double v) { __asm__("" ::"x"(v)); }
+static inline void sc_force_read_f32(float v) {
+  __asm__("" ::"x"(v));
+}
+static inline void sc_force_read_f64(double v) {
+  __asm__("" ::"x"(v));
+}
 #elif defined(__aarch64__)
-static inline void sc_force_read_f32(float v) { __asm__("" ::"w"(v)); }
-static inline void sc_force_read_f64(double v) { __asm__("" ::"w"(v)); }
+static inline void sc_force_read_f32(float v) {
+  __asm__("" ::"w"(v));
+}
+static inline void sc_force_read_f64(double v) {
+  __asm__("" ::"w"(v));
+}
 #else
-static inline void sc_force_read_f32(float v) { __asm__("" ::"m"(v)); }
-static inline void sc_force_read_f64(double v) { __asm__("" ::"m"(v)); }
+static inline void sc_force_read_f32(float v) {
+  __asm__("" ::"m"(v));
+}
+static inline void sc_force_read_f64(double v) {
+  __asm__("" ::"m"(v));
+}
 #endif
 #define SC_FORCE_READ(v)                                                                           \
-  _Generic((v), float: sc_force_read_f32, double: sc_force_read_f64, default: sc_force_read_int)(v)
+  _Generic((v), float                                                                              \
+           : sc_force_read_f32, double                                                             \
+           : sc_force_read_f64, default                                                            \
+           : sc_force_read_int)(v)
 
 typedef enum {
   WASM_RT_TRAP_NONE,
@@ -180,7 +197,9 @@ typedef struct {
 } wasm_rt_externref_table_t;
 
 /* Defined by the glue of each AOT object; they forward to the runtime. */
-static inline bool wasm_rt_is_initialized(void) { return true; }
+static inline bool wasm_rt_is_initialized(void) {
+  return true;
+}
 WASM_RT_NO_RETURN void wasm_rt_trap(wasm_rt_trap_t);
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...);
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *, uint32_t pages);
