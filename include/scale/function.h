@@ -290,6 +290,37 @@ typedef scale_error_t *(*scale_next_fn_t)(void *env, const uint8_t *in, size_t l
 scale_error_t *scale_chain_run(scale_chain_t *chain, const uint8_t *in, size_t len,
                                scale_next_fn_t next, void *next_env, scale_bytes_t *out);
 
+/**
+ * Receives a chain's output where it lies (see scale_chain_run_view()).
+ *
+ * @param env   the pointer given to scale_chain_run_view().
+ * @param data  the first function's output, @p len bytes, inside its
+ *              instance's memory: read-only, and valid only until the
+ *              callback returns (the instance is reset right after).
+ * @return NULL; or an owned error, which scale_chain_run_view() returns.
+ * Called at most once, on the thread running the chain, and only when the
+ * output is not a Polyglot Error value.
+ */
+typedef scale_error_t *(*scale_output_fn_t)(void *env, const uint8_t *data, size_t len);
+
+/**
+ * scale_chain_run() without its copy of the output: @p take reads the
+ * first function's output in place, before the instance goes back to its
+ * pool. For a host that turns the output into something else anyway (the
+ * HTTP server decodes it into a response), this saves a malloc and a copy
+ * of the whole output per call.
+ *
+ * @param take  called once with the output on success; not called when
+ *              the chain fails or the output is an Error value.
+ * @return as scale_chain_run(), or the error @p take returned. "invalid
+ *         argument" for a NULL @p chain or @p take, or NULL @p in with
+ *         @p len > 0.
+ * Thread-safe as scale_chain_run().
+ */
+scale_error_t *scale_chain_run_view(scale_chain_t *chain, const uint8_t *in, size_t len,
+                                    scale_next_fn_t next, void *next_env, scale_output_fn_t take,
+                                    void *take_env);
+
 #ifdef __cplusplus
 }
 #endif

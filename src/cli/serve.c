@@ -91,6 +91,28 @@ static void fault(scale__run_t *run, scale__run_live_t *live, const scale_httpd_
 
 /* ---- the HTTP signature ------------------------------------------------ */
 
+/* Where take_response() puts the decoded output. */
+typedef struct response {
+  scale_chain_t *chain;
+  scale_http_context_t *ctx;
+  scale_httpd_response_t *res;
+} response_t;
+
+/* The chain's output, decoded while it is still in the guest's memory (no copy out first). */
+static scale_error_t *take_response(void *env, const uint8_t *data, size_t len) {
+  response_t *r = env;
+  const char *bad = scale_http_decode(r->ctx, data, len, NULL);
+  if (bad) {
+    char msg[SCALE_FUNCTION_MAX_NAME + 200];
+    scale_function_t *fn = scale_chain_function(r->chain, 0);
+    snprintf(msg, sizeof msg, "function '%s': malformed output: %s", scale_function_name(fn), bad);
+    return scale_error_new_kind(SCALE_ERROR_BAD_OUTPUT, msg);
+  }
+  if (scale__http_adapter_response(r->ctx, r->res) != 0)
+    return scale_error_new("out of memory writing the response");
+  return NULL;
+}
+
 static void handle_http(scale__run_t *run, const scale_httpd_request_t *req,
                         scale_httpd_response_t *res) {
   scale__run_live_t *live = scale__run_acquire(run);
@@ -99,7 +121,6 @@ static void handle_http(scale__run_t *run, const scale_httpd_request_t *req,
   scale_http_context_init(&ctx);
   scale_pg_buf_t buf;
   scale_pg_buf_init(&buf);
-  scale_bytes_t out = {NULL, 0};
   scale_error_t *e = NULL;
   /* One allocation for the encoded context in the common case: body, URI and headers plus
    * the framing bytes of every field. */
@@ -109,22 +130,10 @@ static void handle_http(scale__run_t *run, const scale_httpd_request_t *req,
   if (!scale_pg_buf_reserve(&buf, guess) || scale__http_adapter_encode(req, &buf) != 0) {
     e = scale_error_new("out of memory building the request context");
   } else {
-    e = scale_chain_run(live->chain, buf.data, buf.len, NULL, NULL, &out);
-  }
-  if (!e) {
-    const char *bad = scale_http_decode(&ctx, out.data, out.len, NULL);
-    if (bad) {
-      char msg[SCALE_FUNCTION_MAX_NAME + 200];
-      scale_function_t *fn = scale_chain_function(live->chain, 0);
-      snprintf(msg, sizeof msg, "function '%s': malformed output: %s", scale_function_name(fn),
-               bad);
-      e = scale_error_new_kind(SCALE_ERROR_BAD_OUTPUT, msg);
-    } else if (scale__http_adapter_response(&ctx, res) != 0) {
-      e = scale_error_new("out of memory writing the response");
-    }
+    response_t r = {live->chain, &ctx, res};
+    e = scale_chain_run_view(live->chain, buf.data, buf.len, NULL, NULL, take_response, &r);
   }
   if (e) fault(run, live, req, res, e);
-  scale_bytes_free(&out);
   scale_pg_buf_free(&buf);
   scale_http_context_free(&ctx);
   scale__run_release(run, live);

@@ -515,10 +515,11 @@ void scale_chain_delete(scale_chain_t *chain) {
   free(chain);
 }
 
-scale_error_t *scale_chain_run(scale_chain_t *chain, const uint8_t *in, size_t len,
-                               scale_next_fn_t next, void *next_env, scale_bytes_t *out) {
-  if (!chain || (!in && len) || !out)
-    return scale__error_new(-1, "invalid argument: NULL chain, input or out");
+scale_error_t *scale_chain_run_view(scale_chain_t *chain, const uint8_t *in, size_t len,
+                                    scale_next_fn_t next, void *next_env, scale_output_fn_t take,
+                                    void *take_env) {
+  if (!chain || (!in && len) || !take)
+    return scale__error_new(-1, "invalid argument: NULL chain, input or output callback");
   if (len > chain->cfg.max_bytes)
     return scale__error_new(-1, "input of %zu bytes is over the limit of %u", len,
                             chain->cfg.max_bytes);
@@ -541,17 +542,28 @@ scale_error_t *scale_chain_run(scale_chain_t *chain, const uint8_t *in, size_t l
                                   (int)(msg_len > 400 ? 400 : msg_len), msg);
       }
     } else {
-      uint8_t *copy = res_len ? malloc(res_len) : NULL;
-      if (res_len && !copy) {
-        e = scale__error_new(-1, "out of memory");
-      } else {
-        if (res_len) memcpy(copy, res, res_len);
-        out->data = copy;
-        out->len = res_len;
-      }
+      /* Still in the instance's memory: the lease is given back only after the callback. */
+      e = take(take_env, res, res_len);
     }
     leave(&f, true);
   }
   scale_error_delete(c.nested);
   return e;
+}
+
+/* scale_chain_run's output callback: a malloc'd copy into the scale_bytes_t at @p env. */
+static scale_error_t *take_copy(void *env, const uint8_t *data, size_t len) {
+  scale_bytes_t *out = env;
+  uint8_t *copy = len ? malloc(len) : NULL;
+  if (len && !copy) return scale__error_new(-1, "out of memory");
+  if (len) memcpy(copy, data, len);
+  out->data = copy;
+  out->len = len;
+  return NULL;
+}
+
+scale_error_t *scale_chain_run(scale_chain_t *chain, const uint8_t *in, size_t len,
+                               scale_next_fn_t next, void *next_env, scale_bytes_t *out) {
+  if (!out) return scale__error_new(-1, "invalid argument: NULL out");
+  return scale_chain_run_view(chain, in, len, next, next_env, take_copy, out);
 }

@@ -346,6 +346,66 @@ static void test_chain3(void) {
   scale_chain_delete(ch);
 }
 
+/* ---- output in place (scale_chain_run_view) ---------------------------------- */
+
+typedef struct view {
+  int calls;
+  uint8_t *copy;
+  size_t len;
+  const char *fail; /* when set, the callback returns this error */
+} view_t;
+
+static scale_error_t *take_view(void *env, const uint8_t *data, size_t len) {
+  view_t *v = env;
+  v->calls++;
+  free(v->copy);
+  v->copy = malloc(len ? len : 1);
+  if (v->copy && len) memcpy(v->copy, data, len);
+  v->len = len;
+  return v->fail ? scale_error_new(v->fail) : NULL;
+}
+
+static void test_run_view(void) {
+  const char *names[3] = {"marker_a", "marker_b", "marker_c"};
+  scale_chain_t *ch = chain_of(names, 3, NULL);
+  scale_pg_buf_t b;
+  scale_pg_buf_init(&b);
+  scale_pg_put_string(&b, "view", 4);
+  /* The bytes seen in place are the bytes scale_chain_run copies out. */
+  view_t v = {0, NULL, 0, NULL};
+  scale_error_t *e = scale_chain_run_view(ch, b.data, b.len, NULL, NULL, take_view, &v);
+  CHECK(!e && v.calls == 1);
+  scale_bytes_t res = {NULL, 0};
+  scale_error_t *e2 = scale_chain_run(ch, b.data, b.len, NULL, NULL, &res);
+  CHECK(!e2 && res.len == v.len && v.copy && memcmp(res.data, v.copy, res.len) == 0);
+  scale_pg_reader_t r;
+  scale_pg_reader_init(&r, v.copy, v.len);
+  const char *str;
+  size_t n;
+  CHECK(scale_pg_get_string(&r, v.len, &str, &n) == SCALE_PG_OK && n == 7 &&
+        memcmp(str, "viewabc", 7) == 0);
+  scale_bytes_free(&res);
+  scale_error_delete(e);
+  scale_error_delete(e2);
+  /* The callback's error is the call's; the instance still goes back clean. */
+  v.fail = "consumer refused";
+  e = scale_chain_run_view(ch, b.data, b.len, NULL, NULL, take_view, &v);
+  CHECK(e && strcmp(scale_error_message(e), "consumer refused") == 0 && v.calls == 2);
+  scale_error_delete(e);
+  v.fail = NULL;
+  expect_data(ch, "again", NULL, NULL, "againabc");
+  /* A guest error never reaches the callback. */
+  e = scale_chain_run_view(ch, b.data, b.len, next_error, NULL, take_view, &v);
+  CHECK(e && scale_error_kind(e) == SCALE_ERROR_GUEST && v.calls == 2);
+  scale_error_delete(e);
+  e = scale_chain_run_view(ch, b.data, b.len, NULL, NULL, NULL, NULL);
+  CHECK(e && strstr(scale_error_message(e), "invalid argument") != NULL);
+  scale_error_delete(e);
+  free(v.copy);
+  scale_pg_buf_free(&b);
+  scale_chain_delete(ch);
+}
+
 /* ---- HTTP signature ------------------------------------------------------ */
 
 static scale_error_t *run_http(scale_chain_t *ch, const scale_http_context_t *in,
@@ -578,6 +638,7 @@ int main(int argc, char **argv) {
   test_sandbox();
   test_scalefile();
   test_chain3();
+  test_run_view();
   test_http();
   test_threads();
   test_limits();
