@@ -76,6 +76,25 @@ static scale_trap_code_t call(world_t *w, const char *name, const scale_val_t *a
   return code;
 }
 
+/* A result's bits: i32 zero-extended, i64 as is. */
+static uint64_t val_bits(const scale_val_t *v) {
+  return v->kind == SCALE_I64 ? (uint64_t)v->of.i64 : (uint64_t)(uint32_t)v->of.i32;
+}
+
+/* Call @p name and check it against the model: the trap, the three results when both
+ * returned, and the whole memory. */
+static void check_against(world_t *w, const char *name, const scale_val_t *args, size_t nargs,
+                          scale_trap_code_t want_trap, const uint64_t want[3],
+                          const uint8_t *model_mem) {
+  scale_val_t res[3];
+  scale_trap_code_t trap = call(w, name, args, nargs, res, 3);
+  CHECK(trap == want_trap);
+  if (trap == NO_TRAP && want_trap == NO_TRAP)
+    for (int i = 0; i < 3; i++)
+      CHECK(val_bits(&res[i]) == want[i]);
+  CHECK(memcmp(w->mem, model_mem, PAGE) == 0);
+}
+
 /* The loop of "stride2" in C: returns the trap (OOB or none) and the final p, q, t, with
  * the stores done in `mem` (the memory is one page). */
 typedef struct model {
@@ -121,27 +140,13 @@ static void check_stride_case(world_t *w, uint32_t p, uint32_t i, uint32_t q, ui
   scale_val_t args[5] = {scale_val_i32((int32_t)p), scale_val_i32((int32_t)i),
                          scale_val_i32((int32_t)q), scale_val_i32((int32_t)j),
                          scale_val_i64((int64_t)l)};
-  scale_val_t res[3];
-  scale_trap_code_t trap = call(w, "stride2", args, 5, res, 3);
-  CHECK(trap == m.trap);
-  if (trap == NO_TRAP && m.trap == NO_TRAP) {
-    CHECK((uint32_t)res[0].of.i32 == m.p);
-    CHECK((uint32_t)res[1].of.i32 == m.q);
-    CHECK((uint64_t)res[2].of.i64 == m.t);
-  }
-  CHECK(memcmp(w->mem, model_mem, PAGE) == 0);
+  const uint64_t want[3] = {m.p, m.q, m.t};
+  check_against(w, "stride2", args, 5, m.trap, want, model_mem);
   if (i != j) return;
   /* One step slot for both, as clang emits sieve's loop. */
   memset(w->mem, 0xa5, PAGE);
   scale_val_t args1[4] = {args[0], args[1], args[2], args[4]};
-  trap = call(w, "stride", args1, 4, res, 3);
-  CHECK(trap == m.trap);
-  if (trap == NO_TRAP && m.trap == NO_TRAP) {
-    CHECK((uint32_t)res[0].of.i32 == m.p);
-    CHECK((uint32_t)res[1].of.i32 == m.q);
-    CHECK((uint64_t)res[2].of.i64 == m.t);
-  }
-  CHECK(memcmp(w->mem, model_mem, PAGE) == 0);
+  check_against(w, "stride", args1, 4, m.trap, want, model_mem);
 }
 
 static void test_results_and_traps(world_t *w) {
@@ -288,15 +293,8 @@ static void check_axpy_case(world_t *w, const char *name, uint32_t p0, uint32_t 
       model_axpy(model_mem, p0, s5, s4, k, k2, strcmp(name, "axpy_self") == 0, UINT64_MAX);
   scale_val_t args[5] = {scale_val_i32((int32_t)p0), scale_val_i32((int32_t)s5),
                          scale_val_i32((int32_t)s4), scale_val_f64(k), scale_val_f64(k2)};
-  scale_val_t res[3];
-  scale_trap_code_t trap = call(w, name, args, 5, res, 3);
-  CHECK(trap == m.trap);
-  if (trap == NO_TRAP && m.trap == NO_TRAP) {
-    CHECK((uint32_t)res[0].of.i32 == m.p0);
-    CHECK((uint32_t)res[1].of.i32 == m.p1);
-    CHECK((uint32_t)res[2].of.i32 == m.p3);
-  }
-  CHECK(memcmp(w->mem, model_mem, PAGE) == 0);
+  const uint64_t want[3] = {m.p0, m.p1, m.p3};
+  check_against(w, name, args, 5, m.trap, want, model_mem);
 }
 
 static void test_axpy(world_t *w) {
