@@ -451,10 +451,12 @@ static bool link_module(build_t *b, const char *out) {
   base_flags(b, &a);
   /* A reactor: no main; the host runs _initialize, then initialize/run as the ABI says. */
   scale__cli_args_add(&a, "-mexec-model=reactor");
-  /* Stack below the data: an overflow traps instead of overwriting statics, and a small
-   * call's stack frames and its statics and buffers share one or two pages, which is
-   * what a reset copies back. */
+  /* Stack below the data: an overflow traps instead of overwriting statics. 64 KiB + 1 KiB
+   * of it: the top 1 KiB then shares a 4 KiB host page with the statics and the starts of
+   * the SDK's buffers, so a small call writes one page, which is what a reset copies back
+   * (a stack ending on a page boundary makes that two). */
   scale__cli_args_add(&a, "-Wl,--stack-first");
+  scale__cli_args_add(&a, "-Wl,-z,stack-size=66560");
   /* 1 MiB to start with, so requests of tens of KiB allocate without memory.grow: growth is
    * undone on every reset (zeroing and protecting the grown pages), while pages of the
    * initial memory that a call never touches cost nothing. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../common/check.h"
+#include "runtime/runtime.h" /* scale__memory_tracked_bytes */
 #include "scale.h"
 
 static const char *dir;
@@ -617,6 +618,106 @@ static void test_limits(void) {
   scale_chain_delete(ch);
 }
 
+/* ---- pages a small call writes ------------------------------------------ */
+
+static scale_trap_t *no_next(void *env, scale_caller_t *caller, const scale_val_t *args,
+                             size_t nargs, scale_val_t *res, size_t nres) {
+  (void)env, (void)caller, (void)args, (void)nargs, (void)res, (void)nres;
+  return scale_trap_new("no next in this test");
+}
+
+/* The SDK's `initialize`, as a chain runs it before the snapshot. */
+static scale_error_t *sdk_initialize(void *env, scale_store_t *store, scale_instance_t *inst,
+                                     scale_trap_t **trap) {
+  (void)env;
+  scale_extern_t init;
+  if (!scale_instance_export(inst, "initialize", &init) || init.kind != SCALE_EXTERN_FUNC)
+    return scale_error_new("no initialize export");
+  scale_raw_t slot = 0;
+  *trap = scale_func_call_raw(store, init.of.func, &slot);
+  return !*trap && slot ? scale_error_new("initialize failed") : NULL;
+}
+
+/* resize + write + run on a lease; whether run returned @p in unchanged. */
+static bool passes_through(scale_lease_t *l, const scale_pg_buf_t *in) {
+  scale_instance_t *inst = scale_lease_instance(l);
+  scale_store_t *st = scale_lease_store(l);
+  scale_extern_t resize, run, mem;
+  if (!scale_instance_export(inst, "resize", &resize) ||
+      !scale_instance_export(inst, "run", &run) || !scale_instance_export(inst, "memory", &mem))
+    return false;
+  scale_raw_t slot = in->len;
+  scale_trap_t *t = scale_func_call_raw(st, resize.of.func, &slot);
+  if (t || (uint32_t)slot + in->len > scale_memory_size(mem.of.memory)) {
+    scale_trap_delete(t);
+    return false;
+  }
+  uint8_t *data = scale_memory_data(mem.of.memory);
+  memcpy(data + (uint32_t)slot, in->data, in->len);
+  if ((t = scale_func_call_raw(st, run.of.func, &slot))) {
+    scale_trap_delete(t);
+    return false;
+  }
+  uint32_t ptr = (uint32_t)(slot >> 32), n = (uint32_t)slot;
+  return n == in->len && (uint64_t)ptr + n <= scale_memory_size(mem.of.memory) &&
+         memcmp(data + ptr, in->data, n) == 0;
+}
+
+/*
+ * A small call writes one 4 KiB host page: the layout scale build links
+ * (the stack's top 1 KiB in the statics' page) and the SDK's buffers,
+ * reserved in initialize right after the statics. A reset copies back
+ * every page any call wrote, so a second page would cost every later call
+ * of the function; this catches a layout or SDK change that brings it back.
+ */
+static void test_small_call_pages(void) {
+  scale_http_context_t req;
+  make_request(&req, "/pages");
+  scale_pg_buf_t inputs[2];
+  scale_pg_buf_init(&inputs[0]);
+  scale_pg_put_string(&inputs[0], "0123456789abcdef", 16);
+  scale_pg_buf_init(&inputs[1]);
+  CHECK(scale_http_encode(&req, &inputs[1]));
+  scale_http_context_free(&req);
+  const char *names[2] = {"passthrough", "http_passthrough"};
+  for (int g = 0; g < 2; g++) {
+    scale_function_t *fn = load(names[g]);
+    scale_linker_t *lk = scale_linker_new(engine);
+    scale_valkind_t p[2] = {SCALE_I32, SCALE_I32};
+    scale_functype_t *ft = scale_functype_new(p, 2, NULL, 0);
+    CHECK(!scale_linker_define_func(lk, "env", "next", ft, no_next, NULL));
+    scale_functype_delete(ft);
+    scale_pool_config_t pc;
+    scale_pool_config_default(&pc);
+    pc.init_fn = sdk_initialize;
+    scale_pool_t *pool = NULL;
+    scale_trap_t *trap = NULL;
+    scale_error_t *e = scale_pool_new(lk, scale_function_module(fn), &pc, &pool, &trap);
+    CHECK(!e && !trap);
+    scale_error_delete(e);
+    scale_trap_delete(trap);
+    for (int call = 0; pool && call < 5; call++) {
+      scale_lease_t *l = NULL;
+      CHECK(!scale_pool_acquire(pool, &l));
+      if (!l) break;
+      CHECK(passes_through(l, &inputs[g]));
+      scale_extern_t mem;
+      CHECK(scale_instance_export(scale_lease_instance(l), "memory", &mem));
+      size_t written = scale__memory_tracked_bytes(mem.of.memory);
+      if (written != 4096)
+        fprintf(stderr, "%s: call %d wrote %zu bytes of pages, want one 4096-byte page\n", names[g],
+                call, written);
+      CHECK(written == 4096);
+      scale_pool_release(pool, l, true);
+    }
+    scale_pool_delete(pool);
+    scale_linker_delete(lk);
+    scale_function_delete(fn);
+  }
+  scale_pg_buf_free(&inputs[0]);
+  scale_pg_buf_free(&inputs[1]);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: function_test <guest dir> <interp|aot>\n");
@@ -640,6 +741,7 @@ int main(int argc, char **argv) {
   test_chain3();
   test_run_view();
   test_http();
+  test_small_call_pages();
   test_threads();
   test_limits();
   scale_engine_delete(engine);

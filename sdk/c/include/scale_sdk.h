@@ -47,6 +47,15 @@ int scale_raw_run(const uint8_t *in, size_t len, scale_pg_buf_t *out);
  */
 int scale_next_raw(const uint8_t *in, size_t len, const uint8_t **out, size_t *out_len);
 
+/**
+ * An empty buffer to encode the next function's input into before
+ * scale_next_raw(): the SDK's own, reserved when the instance is
+ * initialised, so a small context costs no allocation and sits in the page
+ * the call dirties anyway. Emptied by each call of this function; its
+ * contents stay valid until then or the end of the run. Never NULL.
+ */
+scale_pg_buf_t *scale_next_buffer(void);
+
 /** Replace @p out's contents with an Error value carrying @p msg. */
 void scale_error_raw(scale_pg_buf_t *out, const char *msg);
 

@@ -25,6 +25,7 @@ static uint8_t *read_buf;
 static uint32_t read_cap;
 static uint32_t read_len;
 static scale_pg_buf_t write_buf;
+static scale_pg_buf_t next_buf; /* scale_next_buffer() */
 
 static uint64_t pack(const void *p, size_t len) {
   return (uint64_t)(uintptr_t)p << 32 | (uint64_t)(uint32_t)len;
@@ -228,6 +229,11 @@ EXPORT("run") uint64_t scale__run(void) {
   return pack(write_buf.data, write_buf.len);
 }
 
+scale_pg_buf_t *scale_next_buffer(void) {
+  scale_pg_buf_reset(&next_buf);
+  return &next_buf;
+}
+
 int scale_next_raw(const uint8_t *in, size_t len, const uint8_t **out, size_t *out_len) {
   read_len = 0;
   scale__env_next((uint32_t)(uintptr_t)in, (uint32_t)len);
@@ -249,19 +255,22 @@ __attribute__((weak)) const char *scale_signature_hash(void) {
  * and resets every instance to that snapshot, so buffers that exist there
  * make calls with inputs and outputs up to this size allocate nothing and
  * never grow memory (growth and its undoing on reset are the largest part
- * of a small call's cost). Small, so that they sit in the page of the
- * statics: a reset copies back every page a call ever wrote, and a small
- * call then writes two (its stack frames and this one). Larger messages
+ * of a small call's cost). Small, so that their starts sit in one host page
+ * with the statics and the top of the stack (scale build and the test
+ * guests leave 1 KiB of the stack in the statics' page): a reset copies
+ * back every page a call wrote, and a small call then writes one. The
+ * arena comes last, as a small call uses little of it. Larger messages
  * grow the buffers within the call, from memory the module already has.
  */
-#define INITIAL_BUFFER 1024
+#define INITIAL_BUFFER 512
 
 EXPORT("initialize") uint64_t scale__initialize(void) {
-  /* The arena first: the starts of all three blocks then share the statics' page. */
-  if (!arena && (arena = SCALE_PG_REALLOC((void *)0, ARENA_BYTES))) arena_cap = ARENA_BYTES;
   if (scale__resize(INITIAL_BUFFER)) read_len = 0;
   scale_pg_buf_reserve(&write_buf, INITIAL_BUFFER);
   scale_pg_buf_reset(&write_buf);
+  scale_pg_buf_reserve(&next_buf, INITIAL_BUFFER);
+  scale_pg_buf_reset(&next_buf);
+  if (!arena && (arena = SCALE_PG_REALLOC((void *)0, ARENA_BYTES))) arena_cap = ARENA_BYTES;
   const char *err = scale_initialize();
   if (!err) return 0;
   scale_error_raw(&write_buf, err);

@@ -22,7 +22,6 @@ static const char *decode_call(scale_http_context_t *c, const uint8_t *in, size_
 static scale_http_context_t ctx;
 static char *pending_error; /* set by scale_error(), owned */
 static char *next_error;    /* returned by scale_next(), owned */
-static scale_pg_buf_t next_buf;
 
 static char *copy_str(const char *s, size_t n) {
   char *p = SCALE_PG_REALLOC((void *)0, n + 1);
@@ -46,11 +45,11 @@ scale_http_context_t *scale_error(scale_http_context_t *c, const char *msg) {
 
 const char *scale_next(scale_http_context_t *c) {
   clear(&next_error);
-  scale_pg_buf_reset(&next_buf);
-  if (!scale_http_encode(c, &next_buf)) return "out of memory encoding the context";
+  scale_pg_buf_t *in = scale_next_buffer();
+  if (!scale_http_encode(c, in)) return "out of memory encoding the context";
   const uint8_t *out;
   size_t len;
-  if (scale_next_raw(next_buf.data, next_buf.len, &out, &len) != 0) return "next: no result";
+  if (scale_next_raw(in->data, in->len, &out, &len) != 0) return "next: no result";
   scale_pg_reader_t r;
   scale_pg_reader_init(&r, out, len);
   const char *msg;

@@ -30,12 +30,11 @@ static inline void data_put(scale_pg_buf_t *out, const char *s, size_t n) {
  * Error value (propagated, as upstream guests do) and 0 returned.
  */
 static inline int data_next(const char *s, size_t n, scale_pg_buf_t *out) {
-  static scale_pg_buf_t b;
-  scale_pg_buf_reset(&b);
-  scale_pg_put_string(&b, s, n);
+  scale_pg_buf_t *b = scale_next_buffer();
+  scale_pg_put_string(b, s, n);
   const uint8_t *res;
   size_t len;
-  if (scale_next_raw(b.data, b.len, &res, &len) != 0) {
+  if (scale_next_raw(b->data, b->len, &res, &len) != 0) {
     scale_error_raw(out, "next failed");
     return 0;
   }
