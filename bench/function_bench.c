@@ -131,19 +131,6 @@ static scale_trap_t *no_next(void *env, scale_caller_t *c, const scale_val_t *a,
   return scale_trap_new("no next in this benchmark");
 }
 
-/* The SDK's `initialize` before the snapshot, as a chain runs it: its buffers exist from then on.
- */
-static scale_error_t *sdk_initialize(void *env, scale_store_t *store, scale_instance_t *inst,
-                                     scale_trap_t **trap) {
-  (void)env;
-  scale_extern_t init;
-  if (!scale_instance_export(inst, "initialize", &init) || init.kind != SCALE_EXTERN_FUNC)
-    return scale_error_new("no initialize export");
-  scale_raw_t slot = 0;
-  *trap = scale_func_call_raw(store, init.of.func, &slot);
-  return !*trap && slot ? scale_error_new("initialize failed") : NULL;
-}
-
 /*
  * The guest's share (resize + write + run on a held instance) and the
  * pool's (acquire + release with reset), through the pool API directly.
@@ -160,7 +147,8 @@ static void time_parts(scale_engine_t *engine, const char *data, size_t len, int
   scale_trap_t *trap;
   scale_pool_config_t pc;
   scale_pool_config_default(&pc);
-  pc.init_fn = sdk_initialize;
+  pc.init_fn = scale_function_init_instance;
+  pc.init_env = fn;
   scale_error_t *e = scale_pool_new(lk, scale_function_module(fn), &pc, &pool, &trap);
   if (e || trap) die("pool", e);
   scale_pg_buf_t b;

@@ -114,6 +114,31 @@ const char *scale_function_name(const scale_function_t *fn);
 /** The compiled module (borrowed, lives as long as the function). */
 const scale_module_t *scale_function_module(const scale_function_t *fn);
 
+/**
+ * Initialise an instance of a function's module as a chain does before it
+ * snapshots its pool: `_start` (a WASI command's exit status 0 counts as
+ * success) or `_initialize`, then the Scale `initialize` export when
+ * present. Its signature is scale_pool_config_t's init_fn, so an embedder
+ * pooling the function's module (scale_pool_new with
+ * scale_function_module(fn)) gets the instances a chain would:
+ *
+ *   pc.init_fn = scale_function_init_instance;
+ *   pc.init_env = fn;
+ *
+ * @param env   the scale_function_t the instance belongs to; must outlive
+ *              the pool.
+ * @param store the instance's store; @p inst the instance of
+ *              scale_function_module(env).
+ * @param trap  unused: a trap becomes the returned error.
+ * @return NULL on success; an error naming the function and the export for
+ *         a trap (SCALE_ERROR_TRAP), an Error value returned by
+ *         `initialize` (SCALE_ERROR_GUEST, with its message), or a result
+ *         that is not one (SCALE_ERROR_BAD_OUTPUT). Thread-safe for
+ *         distinct instances.
+ */
+scale_error_t *scale_function_init_instance(void *env, scale_store_t *store, scale_instance_t *inst,
+                                            scale_trap_t **trap);
+
 /** True if the module exports `initialize` (a Gen-2 guest). */
 bool scale_function_has_initialize(const scale_function_t *fn);
 

@@ -339,12 +339,12 @@ static scale_trap_t *host_next(void *env, scale_caller_t *caller, const scale_va
 
 /* ---- chain ------------------------------------------------------------ */
 
-/* Run `_start`/`_initialize` and `initialize` on the template before its snapshot. */
-static scale_error_t *init_template(void *env, scale_store_t *store, scale_instance_t *inst,
-                                    scale_trap_t **trap) {
-  (void)trap;
-  const link_t *l = env;
-  const scale_function_t *fn = l->fn;
+/* A chain's pools run this on the template before its snapshot (see function.h). */
+scale_error_t *scale_function_init_instance(void *env, scale_store_t *store, scale_instance_t *inst,
+                                            scale_trap_t **trap) {
+  (void)trap; /* a trap here becomes the function's error, naming the export */
+  const scale_function_t *fn = env;
+  if (!fn || !store || !inst) return scale__error_new(-1, "invalid argument: NULL");
   const uint32_t first[2] = {fn->start_func, fn->reactor_func};
   const char *names[2] = {"_start", "_initialize"};
   for (int i = 0; i < 2; i++) {
@@ -428,8 +428,8 @@ static scale_error_t *make_pool(scale_chain_t *ch, link_t *l) {
     scale_pool_config_default(&pc);
     if (ch->cfg.pool_max_idle) pc.max_idle = ch->cfg.pool_max_idle;
     pc.max_instances = ch->cfg.pool_max_instances;
-    pc.init_fn = init_template;
-    pc.init_env = l;
+    pc.init_fn = scale_function_init_instance;
+    pc.init_env = fn;
     pc.metered = ch->cfg.fuel != 0;
     scale_trap_t *trap = NULL;
     e = scale_pool_new(linker, fn->module, &pc, &l->pool, &trap);

@@ -626,16 +626,43 @@ static scale_trap_t *no_next(void *env, scale_caller_t *caller, const scale_val_
   return scale_trap_new("no next in this test");
 }
 
-/* The SDK's `initialize`, as a chain runs it before the snapshot. */
-static scale_error_t *sdk_initialize(void *env, scale_store_t *store, scale_instance_t *inst,
-                                     scale_trap_t **trap) {
-  (void)env;
-  scale_extern_t init;
-  if (!scale_instance_export(inst, "initialize", &init) || init.kind != SCALE_EXTERN_FUNC)
-    return scale_error_new("no initialize export");
-  scale_raw_t slot = 0;
-  *trap = scale_func_call_raw(store, init.of.func, &slot);
-  return !*trap && slot ? scale_error_new("initialize failed") : NULL;
+/* A pool of @p fn's instances, initialised as a chain's are; a trap comes back as an error. */
+static scale_error_t *function_pool(scale_function_t *fn, scale_linker_t **lk,
+                                    scale_pool_t **pool) {
+  *lk = scale_linker_new(engine);
+  scale_valkind_t p[2] = {SCALE_I32, SCALE_I32};
+  scale_functype_t *ft = scale_functype_new(p, 2, NULL, 0);
+  CHECK(!scale_linker_define_func(*lk, "env", "next", ft, no_next, NULL));
+  scale_functype_delete(ft);
+  scale_pool_config_t pc;
+  scale_pool_config_default(&pc);
+  pc.init_fn = scale_function_init_instance;
+  pc.init_env = fn;
+  scale_trap_t *trap = NULL;
+  scale_error_t *e = scale_pool_new(*lk, scale_function_module(fn), &pc, pool, &trap);
+  if (trap) {
+    e = scale_error_new(scale_trap_message(trap));
+    scale_trap_delete(trap);
+  }
+  return e;
+}
+
+/* The chain's initialisation, public: the same errors reach a pool of one's own. */
+static void test_init_instance(void) {
+  scale_function_t *fn = load("initfail");
+  scale_linker_t *lk = NULL;
+  scale_pool_t *pool = NULL;
+  scale_error_t *e = function_pool(fn, &lk, &pool);
+  CHECK(e && scale_error_kind(e) == SCALE_ERROR_GUEST &&
+        strstr(scale_error_message(e),
+               "function 'initfail:latest': initialize: guest error: init refused"));
+  CHECK(!pool);
+  scale_error_delete(e);
+  scale_linker_delete(lk);
+  scale_function_delete(fn);
+  e = scale_function_init_instance(NULL, NULL, NULL, NULL);
+  CHECK(e && strstr(scale_error_message(e), "NULL"));
+  scale_error_delete(e);
 }
 
 /* resize + write + run on a lease; whether run returned @p in unchanged. */
@@ -682,20 +709,11 @@ static void test_small_call_pages(void) {
   const char *names[2] = {"passthrough", "http_passthrough"};
   for (int g = 0; g < 2; g++) {
     scale_function_t *fn = load(names[g]);
-    scale_linker_t *lk = scale_linker_new(engine);
-    scale_valkind_t p[2] = {SCALE_I32, SCALE_I32};
-    scale_functype_t *ft = scale_functype_new(p, 2, NULL, 0);
-    CHECK(!scale_linker_define_func(lk, "env", "next", ft, no_next, NULL));
-    scale_functype_delete(ft);
-    scale_pool_config_t pc;
-    scale_pool_config_default(&pc);
-    pc.init_fn = sdk_initialize;
+    scale_linker_t *lk = NULL;
     scale_pool_t *pool = NULL;
-    scale_trap_t *trap = NULL;
-    scale_error_t *e = scale_pool_new(lk, scale_function_module(fn), &pc, &pool, &trap);
-    CHECK(!e && !trap);
+    scale_error_t *e = function_pool(fn, &lk, &pool);
+    CHECK(!e);
     scale_error_delete(e);
-    scale_trap_delete(trap);
     for (int call = 0; pool && call < 5; call++) {
       scale_lease_t *l = NULL;
       CHECK(!scale_pool_acquire(pool, &l));
@@ -742,6 +760,7 @@ int main(int argc, char **argv) {
   test_run_view();
   test_http();
   test_small_call_pages();
+  test_init_instance();
   test_threads();
   test_limits();
   scale_engine_delete(engine);
