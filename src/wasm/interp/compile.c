@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scale/limits.h"
+#include "wasm/decode/reader.h"
 #include "wasm/interp/compile.h"
 
 enum { C_FUNC, C_BLOCK, C_LOOP, C_IF };
@@ -73,15 +74,6 @@ int64_t scale__interp_rd_sleb(rd_t *r, unsigned bits) {
   return (int64_t)rd_leb(r, true);
 }
 
-static void rd_skip(rd_t *r, size_t n) {
-  if ((size_t)(r->end - r->p) < n) {
-    r->bad = true;
-    r->p = r->end;
-  } else {
-    r->p += n;
-  }
-}
-
 static bool is_valtype(uint8_t b) {
   return b == 0x7f || b == 0x7e || b == 0x7d || b == 0x7c || b == 0x7b || b == 0x70 || b == 0x6f;
 }
@@ -110,92 +102,20 @@ static void blocktype(comp_t *c, uint32_t *np, uint32_t *nr) {
   }
 }
 
-/* Skip the immediates of `op` (used for unreachable code and the pre-scan). */
+/*
+ * Skip the immediates of `op`, whose opcode byte was just read (unreachable
+ * code and the pre-scan): the decoder's instruction reader, which already
+ * accepted this body, walks them, so the two cannot disagree on a length.
+ */
 static void skip_imm(comp_t *c, uint8_t op) {
   rd_t *r = &c->rd;
-  uint32_t np, nr, n;
-  switch (op) {
-  case 0x02:
-  case 0x03:
-  case 0x04:
-    blocktype(c, &np, &nr);
-    break;
-  case 0x0c:
-  case 0x0d:
-  case 0x10:
-  case 0x20:
-  case 0x21:
-  case 0x22:
-  case 0x23:
-  case 0x24:
-  case 0x25:
-  case 0x26:
-  case 0xd2:
-    rd_leb(r, false);
-    break;
-  case 0x0e:
-    n = scale__interp_rd_u32(r);
-    for (uint64_t i = 0; i <= n && !r->bad; i++)
-      rd_leb(r, false);
-    break;
-  case 0x11:
-    rd_leb(r, false);
-    rd_leb(r, false);
-    break;
-  case 0x1c:
-    n = scale__interp_rd_u32(r);
-    rd_skip(r, n);
-    break;
-  case 0x3f:
-  case 0x40:
-  case 0xd0:
-    rd_skip(r, 1);
-    break;
-  case 0x41:
-  case 0x42:
-    rd_leb(r, true);
-    break;
-  case 0x43:
-    rd_skip(r, 4);
-    break;
-  case 0x44:
-    rd_skip(r, 8);
-    break;
-  case 0xfc:
-    switch (scale__interp_rd_u32(r)) {
-    case 8:
-      rd_leb(r, false);
-      rd_skip(r, 1);
-      break;
-    case 10:
-      rd_skip(r, 2);
-      break;
-    case 11:
-      rd_skip(r, 1);
-      break;
-    case 9:
-    case 13:
-    case 15:
-    case 16:
-    case 17:
-      rd_leb(r, false);
-      break;
-    case 12:
-    case 14:
-      rd_leb(r, false);
-      rd_leb(r, false);
-      break;
-    default:
-      break;
-    }
-    break;
-  default:
-    if (op >= 0x28 && op <= 0x3e) {
-      rd_leb(r, false);
-      rd_leb(r, false);
-    }
-    break;
+  wasm_reader_t wr = {.base = r->p - 1, .p = r->p - 1, .end = r->end, .eos = "unexpected end"};
+  wasm_instr_t in;
+  if (r->bad || r->p[-1] != op || !scale__wasm_instr_read(&wr, &in)) {
+    r->bad = true;
+    return;
   }
+  r->p = wr.p;
 }
 
 /* ---- emitting -------------------------------------------------------- */
